@@ -1,0 +1,1 @@
+print("coordinator: not built yet")
