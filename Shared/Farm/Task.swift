@@ -213,3 +213,49 @@ public struct Metrics: Codable, Equatable, Sendable {
         return copy
     }
 }
+
+/// What a foundation task leaves behind besides its weights (which travel as a payload
+/// and are stored by hash).
+public struct FoundationOutcome: Codable, Equatable, Sendable {
+    /// Hex SHA-256 of the weights as raw little-endian float32.
+    public var weightsSHA256: String
+    public var weightCount: Int
+    public var finalLoss: Double
+    public var acc0: Double
+    public var accTheta: Double
+    public var trainSeconds: Double
+
+    public init(weightsSHA256: String, weightCount: Int, finalLoss: Double, acc0: Double, accTheta: Double, trainSeconds: Double) {
+        self.weightsSHA256 = weightsSHA256
+        self.weightCount = weightCount
+        self.finalLoss = finalLoss
+        self.acc0 = acc0
+        self.accTheta = accTheta
+        self.trainSeconds = trainSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case weightsSHA256 = "weights_sha256"
+        case weightCount = "weight_count"
+        case finalLoss = "final_loss"
+        case acc0
+        case accTheta = "acc_theta"
+        case trainSeconds = "train_seconds"
+    }
+}
+
+/// A finished task as a worker reports it: `metrics` for `adapt`, `foundation` for `foundation`.
+public struct TaskOutcome: Codable, Equatable, Sendable {
+    public var metrics: Metrics?
+    public var foundation: FoundationOutcome?
+
+    public init(metrics: Metrics) {
+        self.metrics = metrics
+        foundation = nil
+    }
+
+    public init(foundation: FoundationOutcome) {
+        metrics = nil
+        self.foundation = foundation
+    }
+}
