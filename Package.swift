@@ -24,9 +24,10 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Shared/System/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        // No pkgConfig: libzmq's .pc adds -isystem flags SwiftPM refuses, and zmq.h is
+        // in the default include path on Debian.
         .systemLibrary(
-            name: "CZMQ", path: "Shared/System/CZMQ", pkgConfig: "libzmq",
-            providers: [.apt(["libzmq3-dev"])]),
+            name: "CZMQ", path: "Shared/System/CZMQ", providers: [.apt(["libzmq3-dev"])]),
 
         // MARK: Libraries
         .target(
