@@ -10,6 +10,10 @@ public struct SeededRNG: RandomNumberGenerator, Sendable {
         case batchOrder = 3
         case methodInit = 4
         case synthetic = 5
+        /// Batch order of the adaptation phase: apart from the foundation's, so an adapt
+        /// task shuffles the same way whoever trained its foundation; shared by all
+        /// methods, so they see the same batches.
+        case adaptationBatchOrder = 6
     }
 
     private var state: UInt64
