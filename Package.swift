@@ -30,8 +30,12 @@ let package = Package(
             name: "CZMQ", path: "Shared/System/CZMQ", providers: [.apt(["libzmq3-dev"])]),
 
         // MARK: Libraries
+        // Adam's update in C: Swift's sqrt keeps errno semantics and will not vectorise.
         .target(
-            name: "Learning", dependencies: ["CBLAS", "CZlib"], path: "Shared/Learning",
+            name: "Kernels", path: "Shared/Kernels",
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]),
+        .target(
+            name: "Learning", dependencies: ["CBLAS", "CZlib", "Kernels"], path: "Shared/Learning",
             swiftSettings: strictSettings),
         .target(
             name: "ZeroMQ", dependencies: ["CZMQ"], path: "Shared/ZeroMQ",

@@ -1,1 +1,5 @@
-print("worker: not built yet")
+import Foundation
+import Learning
+
+let bench = Bench(measureSeconds: 0.5, repeats: 3)
+print(Bench.render(bench.run()))

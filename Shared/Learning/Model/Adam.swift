@@ -1,3 +1,5 @@
+import Kernels
+
 /// Adam (Kingma & Ba, 2015) with PyTorch's defaults: beta1 0.9, beta2 0.999, eps 1e-8,
 /// no weight decay. One moment buffer pair for all trained slices, allocated once.
 public final class Adam {
@@ -26,20 +28,12 @@ public final class Adam {
         let c2 = 1 - Float(Double(beta2).power(step))
         let stepSize = learningRate / c1
         let inverseRootC2 = 1 / c2.squareRoot()
-        let b1 = beta1, b2 = beta2, eps = epsilon
         var offset = 0
         for (values, gradients) in slices {
             precondition(values.count == gradients.count, "a slice and its gradient differ in size")
-            let p = values.baseAddress!, g = gradients.baseAddress!
-            let m = firstMoment.base + offset, v = secondMoment.base + offset
-            for i in 0..<values.count {
-                let gi = g[i]
-                let mi = b1 * m[i] + (1 - b1) * gi
-                let vi = b2 * v[i] + (1 - b2) * gi * gi
-                m[i] = mi
-                v[i] = vi
-                p[i] -= stepSize * mi / (vi.squareRoot() * inverseRootC2 + eps)
-            }
+            seedfarm_adam_update(
+                values.baseAddress!, gradients.baseAddress!, firstMoment.base + offset,
+                secondMoment.base + offset, values.count, beta1, beta2, stepSize, inverseRootC2, epsilon)
             offset += values.count
         }
         precondition(offset == firstMoment.count, "Adam was built for \(firstMoment.count) parameters, updated \(offset)")
