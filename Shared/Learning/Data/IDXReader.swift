@@ -80,7 +80,7 @@ public enum IDXReader {
         let header = try readHeader(bytes, kind: .images, path: path)
         let count = header[0], rows = header[1], cols = header[2]
         guard rows > 0, cols > 0 else { throw .emptyImageSize(path: path, rows: rows, cols: cols) }
-        let bodyBytes = try checkBody(bytes, kind: .images, count: count, itemBytes: rows * cols, path: path)
+        let bodyBytes = try checkBody(bytes, kind: .images, dimensions: [count, rows, cols], path: path)
         return IDXImages(count: count, rows: rows, cols: cols, pixels: floatPixels(bytes, from: 16, count: bodyBytes))
     }
 
@@ -89,7 +89,7 @@ public enum IDXReader {
         let bytes = try contents(of: path)
         let header = try readHeader(bytes, kind: .labels, path: path)
         let count = header[0]
-        _ = try checkBody(bytes, kind: .labels, count: count, itemBytes: 1, path: path)
+        _ = try checkBody(bytes, kind: .labels, dimensions: [count], path: path)
         let labels = Array(bytes[8...])
         if let index = labels.firstIndex(where: { $0 > 9 }) {
             throw .labelOutOfRange(path: path, index: index, value: labels[index])
@@ -135,13 +135,17 @@ public enum IDXReader {
     }
 
     /// The body's length in bytes, after checking it is exactly what the header promises.
-    private static func checkBody(_ bytes: [UInt8], kind: IDXKind, count: Int, itemBytes: Int, path: String)
+    private static func checkBody(_ bytes: [UInt8], kind: IDXKind, dimensions: [Int], path: String)
         throws(DataError) -> Int
     {
+        let count = dimensions[0]
         let actual = bytes.count - kind.headerBytes
         // A hostile header can promise more than Int holds: that is a truncated body too.
-        let (expected, overflow) = count.multipliedReportingOverflow(by: itemBytes)
-        let promised = overflow ? Int.max : expected
+        var promised = 1
+        for dimension in dimensions {
+            let (product, overflow) = promised.multipliedReportingOverflow(by: dimension)
+            promised = overflow ? Int.max : product
+        }
         if actual < promised {
             throw .truncatedBody(path: path, kind: kind, count: count, expectedBytes: promised, actualBytes: actual)
         }
