@@ -31,17 +31,24 @@ public struct TaskSplits: Sendable {
         let uprightCount = train.count / 2
         let adaptation = plan.rotate(train)
 
-        // Foundation: gather image order[i] from the upright or the rotated copy.
+        // Foundation: gather image order[i] from the upright or the rotated copy, copying
+        // whole images between raw buffers (60k images: one pass, no per-image arrays).
         let n = train.pixelsPerImage
-        var pixels = [Float]()
-        pixels.reserveCapacity(train.count * n)
-        var labels = [UInt8]()
-        labels.reserveCapacity(train.count)
-        for (position, index) in order.enumerated() {
-            let source = position < uprightCount ? train : adaptation
-            pixels.append(contentsOf: source.pixels[(index * n)..<((index + 1) * n)])
-            labels.append(train.labels[index])
+        let total = train.count * n
+        let pixels = [Float](unsafeUninitializedCapacity: total) { output, initialised in
+            train.pixels.withUnsafeBufferPointer { upright in
+                adaptation.pixels.withUnsafeBufferPointer { rotated in
+                    for (position, index) in order.enumerated() {
+                        let source = position < uprightCount ? upright : rotated
+                        let from = UnsafeBufferPointer(rebasing: source[(index * n)..<((index + 1) * n)])
+                        _ = UnsafeMutableBufferPointer(rebasing: output[(position * n)..<((position + 1) * n)])
+                            .initialize(fromContentsOf: from)
+                    }
+                }
+            }
+            initialised = total
         }
+        let labels = order.map { train.labels[$0] }
 
         self.foundation = Dataset(pixels: pixels, labels: labels, rows: train.rows, cols: train.cols)
         self.adaptation = adaptation
