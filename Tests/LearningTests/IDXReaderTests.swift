@@ -56,6 +56,14 @@ struct IDXReaderTests {
         #expect(pair.train.labels == [0, 1] && pair.test.labels == [2])
     }
 
+    @Test("a directory that does not exist says so")
+    func missingDirectory() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("no-such-dataset")
+        let error = #expect(throws: DataError.self) { try IDXReader.loadDirectory(path) }
+        #expect(error == .fileNotFound(path: path))
+    }
+
     @Test("an incomplete directory names the directory and each missing file")
     func incompleteDirectory() throws {
         let directory = try TemporaryDirectory()
@@ -183,7 +191,7 @@ struct IDXReaderTests {
         let path = directory.file("nothing-here.gz")
         let error = #expect(throws: DataError.self) { try IDXReader.readImages(at: path) }
         #expect(error == .fileNotFound(path: path))
-        #expect(error?.description == "\(path): no such file")
+        #expect(error?.description == "\(path): no such file or directory")
     }
 
     @Test("a file named .gz that is not gzip says so, with the bytes found")

@@ -4,7 +4,7 @@
 /// (experiment.md, "Data": "an error naming the file and the fault").
 public enum DataError: Error, Sendable, Equatable, CustomStringConvertible {
     // MARK: One file
-    /// Nothing at `path`.
+    /// Nothing at `path` (a file, or a dataset directory).
     case fileNotFound(path: String)
     /// `path` exists but could not be read (permissions, a directory, an I/O error).
     case unreadable(path: String, reason: String)
@@ -45,7 +45,7 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .fileNotFound(let path):
-            return "\(path): no such file"
+            return "\(path): no such file or directory"
         case .unreadable(let path, let reason):
             return "\(path): cannot read: \(reason)"
         case .notGzip(let path, let first):

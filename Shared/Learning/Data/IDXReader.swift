@@ -40,6 +40,7 @@ public enum IDXReader {
 
     /// The training and test sets of a directory in the standard layout.
     public static func loadDirectory(_ directory: String) throws(DataError) -> DatasetPair {
+        guard FileManager.default.fileExists(atPath: directory) else { throw .fileNotFound(path: directory) }
         let missing = missingFiles(in: directory)
         guard missing.isEmpty else {
             throw .incompleteDirectory(directory: directory, missing: missing)
