@@ -145,8 +145,10 @@ public struct CurveKeyPair: Hashable, Sendable {
 extension Socket {
     /// Makes this socket a CURVE server with `secretKey`. Bind after starting the
     /// `ZAPHandler` of this context, or any client key is accepted.
-    public func makeCurveServer(secretKey: CurveKey, zapDomain: String = "") throws(ZMQError) {
-        try set([.curveServer(true), .curveSecretKey(secretKey), .zapDomain(zapDomain)])
+    /// `zapDomain` (passed to the handler) is optional: CURVE consults the handler anyway.
+    public func makeCurveServer(secretKey: CurveKey, zapDomain: String? = nil) throws(ZMQError) {
+        try set([.curveServer(true), .curveSecretKey(secretKey)])
+        if let zapDomain { try set(.zapDomain(zapDomain)) }
     }
 
     /// Makes this socket a CURVE client of the server whose public key is `serverKey`.

@@ -216,8 +216,15 @@ public final class Socket {
                 zmq_setsockopt(handle, option.code, &value, MemoryLayout<Int64>.size)
             }
         case .bytes(let bytes):
+            // An empty Data has no base address, and libzmq refuses a NULL option value even
+            // with length 0 (e.g. an empty ZAP domain): pass a valid pointer then.
+            var placeholder: UInt8 = 0
             try ZMQ.mustSucceed(op) {
-                bytes.withUnsafeBytes { zmq_setsockopt(handle, option.code, $0.baseAddress, $0.count) }
+                bytes.isEmpty
+                    ? zmq_setsockopt(handle, option.code, &placeholder, 0)
+                    : bytes.withUnsafeBytes {
+                        zmq_setsockopt(handle, option.code, $0.baseAddress, $0.count)
+                    }
             }
         }
     }
@@ -278,13 +285,20 @@ public final class Socket {
             }) != nil
         else { return nil }
 
-        // Metadata is the connection's, attached to every frame: read it from the first.
-        var received = ReceivedMessage(
-            frames: [],
-            userID: Self.property(message, "User-Id"),
-            peerAddress: Self.property(message, "Peer-Address"))
+        // Metadata is the connection's, attached to each frame that came off the wire. A
+        // ROUTER's first frame (the routing id) is made locally and carries none, so look
+        // at every frame until one has it.
+        var received = ReceivedMessage(frames: [])
+        var metadataRead = false
         var frameNumber = 1
         while true {
+            if !metadataRead, let userID = Self.property(message, "User-Id") {
+                received.userID = userID
+                received.peerAddress = Self.property(message, "Peer-Address")
+                metadataRead = true
+            } else if received.peerAddress == nil {
+                received.peerAddress = Self.property(message, "Peer-Address")
+            }
             if received.frames.count < maxFramesPerMessage {
                 received.frames.append(Self.bytes(of: message))
             } else {

@@ -55,8 +55,9 @@ public enum SocketOption: Sendable, Equatable {
     case curvePublicKey(CurveKey)
     /// `ZMQ_CURVE_SERVERKEY`: the server's public key; makes this socket a CURVE client.
     case curveServerKey(CurveKey)
-    /// `ZMQ_ZAP_DOMAIN`: the domain passed to the ZAP handler (CURVE always consults a
-    /// bound handler; NULL does only when this is set).
+    /// `ZMQ_ZAP_DOMAIN`: the domain passed to the ZAP handler, 1...255 bytes (libzmq 4.3.4
+    /// refuses an empty one with EINVAL). CURVE always consults a bound handler; NULL does
+    /// only when this is set.
     case zapDomain(String)
     /// `ZMQ_SUBSCRIBE`: a SUB socket's topic prefix (empty: everything).
     case subscribe(Data)
