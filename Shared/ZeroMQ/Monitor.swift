@@ -25,14 +25,15 @@ public struct MonitorEvents: OptionSet, Sendable, Hashable {
     /// The ZMTP/security handshake completed.
     public static let handshakeSucceeded = MonitorEvents(
         rawValue: UInt16(ZMQ_EVENT_HANDSHAKE_SUCCEEDED))
-    /// The handshake failed on a malformed ZMTP/security command.
+    /// The handshake failed on a malformed or unexpected ZMTP/security command (libzmq
+    /// 4.3.4 reports a NULL client meeting a CURVE server as this or `handshakeFailedOther`,
+    /// depending on timing).
     public static let handshakeFailedProtocol = MonitorEvents(
         rawValue: UInt16(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL))
     /// The ZAP handler refused the peer (the value is the ZAP status code, e.g. 400).
     public static let handshakeFailedAuth = MonitorEvents(
         rawValue: UInt16(ZMQ_EVENT_HANDSHAKE_FAILED_AUTH))
-    /// The handshake failed for another reason; libzmq 4.3.4 reports a mechanism mismatch
-    /// (a NULL client meeting a CURVE server) this way.
+    /// The handshake failed for another reason (see `handshakeFailedProtocol`).
     public static let handshakeFailedOther = MonitorEvents(
         rawValue: UInt16(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL))
     /// The monitor stopped (its socket closed).

@@ -193,8 +193,8 @@ struct ZAPHandlerTests {
         let failure = try waitForEvent(
             [.handshakeFailedProtocol, .handshakeFailedOther, .handshakeSucceeded],
             on: server.monitor)
-        // libzmq 4.3.4 reports the NULL/CURVE mechanism mismatch without detail.
-        #expect(failure?.event == .handshakeFailedOther)
+        // libzmq 4.3.4 reports the NULL/CURVE mechanism mismatch as either kind, by timing.
+        #expect(failure?.event == .handshakeFailedProtocol || failure?.event == .handshakeFailedOther)
         #expect(try waitForMessage(server.router, timeout: quietWindow) == nil)
         #expect(server.handler.acceptedCount == 0)
     }
