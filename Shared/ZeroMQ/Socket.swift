@@ -216,8 +216,9 @@ public final class Socket {
                 zmq_setsockopt(handle, option.code, &value, MemoryLayout<Int64>.size)
             }
         case .bytes(let bytes):
-            // An empty Data has no base address, and libzmq refuses a NULL option value even
-            // with length 0 (e.g. an empty ZAP domain): pass a valid pointer then.
+            // An empty Data has no base address: give libzmq a valid pointer, never NULL.
+            // (Whether an empty value is allowed is libzmq's call: an empty ZAP domain or
+            // routing id is EINVAL, an empty subscription is "everything".)
             var placeholder: UInt8 = 0
             try ZMQ.mustSucceed(op) {
                 bytes.isEmpty
@@ -251,16 +252,16 @@ public final class Socket {
         for (index, frame) in frames.enumerated() {
             let isLast = index == frames.count - 1
             let flags = baseFlags | (isLast ? 0 : ZMQ_SNDMORE)
-            let op = "zmq_send(frame \(index + 1) of \(frames.count))"
             let send = { () -> Int32 in
                 frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) }
             }
             if index == 0 {
                 // Only the first frame can block: libzmq accepts the rest of a message
                 // whose first frame it took.
-                guard try ZMQ.call(op, send) != nil else { return false }
+                guard try ZMQ.call("zmq_send(frame 1 of \(frames.count))", send) != nil
+                else { return false }
             } else {
-                try ZMQ.mustSucceed(op, send)
+                try ZMQ.mustSucceed("zmq_send(frame \(index + 1) of \(frames.count))", send)
             }
         }
         return true

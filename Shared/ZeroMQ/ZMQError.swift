@@ -97,9 +97,8 @@ enum ZMQ {
         _ operation: @autoclosure () -> String,
         _ body: () -> Int32
     ) throws(ZMQError) -> Int32 {
-        let op = operation()
-        guard let result = try call(op, body) else {
-            throw ZMQError(operation: op, errno: EAGAIN)
+        guard let result = try call(operation(), body) else {
+            throw ZMQError(operation: operation(), errno: EAGAIN)
         }
         return result
     }
