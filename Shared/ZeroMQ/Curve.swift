@@ -42,7 +42,7 @@ public enum Z85 {
         }
         // zmq_z85_encode fails only for a length not a multiple of 4, checked above.
         guard ok else { throw .invalidZ85(reason: "zmq_z85_encode refused \(data.count) bytes") }
-        return text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return String(nulTerminated: text)
     }
 
     /// Decodes Z85 text (length a multiple of 5, characters from the Z85 alphabet).
@@ -130,8 +130,8 @@ public struct CurveKeyPair: Hashable, Sendable {
     private static func pair(
         publicText: [CChar], secretText: [CChar], operation: String
     ) throws(ZMQError) -> CurveKeyPair {
-        let publicZ85 = publicText.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        let secretZ85 = secretText.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let publicZ85 = String(nulTerminated: publicText)
+        let secretZ85 = String(nulTerminated: secretText)
         do {
             return CurveKeyPair(
                 publicKey: try CurveKey(z85: publicZ85), secretKey: try CurveKey(z85: secretZ85))

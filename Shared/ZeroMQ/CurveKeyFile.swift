@@ -47,8 +47,8 @@ public enum CurveKeyFile {
         guard fchmod(fd, kind.mode) == 0 else { throw fileError("fchmod", temporary) }
         var written = 0
         while written < contents.count {
-            let result = contents.withUnsafeBytes {
-                Glibc.write(fd, $0.baseAddress! + written, contents.count - written)
+            let result = contents.withUnsafeBytes { raw in
+                Glibc.write(fd, raw.baseAddress.map { $0 + written }, raw.count - written)
             }
             if result < 0 {
                 if errno == EINTR { continue }
@@ -86,8 +86,8 @@ public enum CurveKeyFile {
         var bytes = [UInt8](repeating: 0, count: maxFileBytes + 1)
         var count = 0
         while count < bytes.count {
-            let result = bytes.withUnsafeMutableBytes {
-                Glibc.read(fd, $0.baseAddress! + count, $0.count - count)
+            let result = bytes.withUnsafeMutableBytes { raw in
+                Glibc.read(fd, raw.baseAddress.map { $0 + count }, raw.count - count)
             }
             if result < 0 {
                 if errno == EINTR { continue }

@@ -166,7 +166,7 @@ public final class Socket {
             try ZMQ.mustSucceed(op) {
                 zmq_getsockopt(handle, ZMQ_LAST_ENDPOINT, &buffer, &size)
             }
-            return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            return String(nulTerminated: buffer)
         }
     }
 

@@ -103,3 +103,11 @@ enum ZMQ {
         return result
     }
 }
+
+extension String {
+    /// The UTF-8 text before the first NUL of a C character buffer (all of it if none).
+    init(nulTerminated buffer: [CChar]) {
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        self.init(decoding: bytes, as: UTF8.self)
+    }
+}
