@@ -1,4 +1,5 @@
 import Foundation
+import Farm
 import Learning
 
 /// `worker bench`: this host's training throughput at batch 128 with one BLAS thread,
@@ -154,5 +155,38 @@ struct Bench {
         }
         lines.append(String(format: "peak RSS: %.1f MB", report.peakRSSMegabytes))
         return lines.joined(separator: "\n")
+    }
+}
+
+/// `worker bench [--json] [--seconds S] [--repeats N]`.
+enum BenchCommand {
+    static let usage = """
+        usage: worker bench [--json] [--seconds S] [--repeats N]
+
+        Measures, with one BLAS thread: the single-thread sgemm rate at the model's GEMM
+        shapes (the ceiling), then training throughput at batch 128 for the foundation step
+        (full backprop) and each adaptation method, and each one's efficiency (its GEMM FLOP
+        rate over the ceiling). Each figure is the median of N runs of S seconds
+        (default 3 x 0.5 s). Also peak RSS.
+        """
+
+    static func main(_ arguments: [String]) throws -> Int32 {
+        let options = try CommandLineArguments(arguments, options: ["seconds", "repeats"], flags: ["json", "help"])
+        if options.has("help") {
+            print(usage)
+            return 0
+        }
+        let seconds = try options.double("seconds") ?? 0.5
+        let repeats = try options.int("repeats") ?? 3
+        guard seconds > 0, repeats > 0 else { throw CommandLineArguments.UsageError("--seconds and --repeats must be positive") }
+        let report = Bench(measureSeconds: seconds, repeats: repeats).run()
+        if options.has("json") {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(Bench.render(report))
+        }
+        return 0
     }
 }

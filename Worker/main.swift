@@ -1,5 +1,35 @@
+import Farm
 import Foundation
-import Learning
 
-let bench = Bench(measureSeconds: 0.5, repeats: 3)
-print(Bench.render(bench.run()))
+/// `worker`: joins a coordinator and trains what it is given; also runs one task locally
+/// and measures this host. Exit codes: 0 success, 1 runtime failure, 2 usage error.
+let usage = """
+    usage: worker run ...            one task on this machine, result as JSON (worker run --help)
+           worker bench [--json]     training throughput and BLAS efficiency of this host
+           worker --help
+
+    Errors go to stderr; exit 0 on success, 1 on a runtime failure, 2 on a usage error.
+    """
+
+func runWorker() -> Int32 {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    do {
+        switch arguments.first {
+        case "run": return try RunCommand.main(Array(arguments.dropFirst()))
+        case "bench": return try BenchCommand.main(Array(arguments.dropFirst()))
+        case "--help", "-h", "help":
+            print(usage)
+            return 0
+        default:
+            throw CommandLineArguments.UsageError(arguments.isEmpty ? "no command given" : "unknown command '\(arguments[0])'")
+        }
+    } catch let error as CommandLineArguments.UsageError {
+        FileHandle.standardError.write(Data("worker: \(error)\n\(usage)\n".utf8))
+        return 2
+    } catch {
+        FileHandle.standardError.write(Data("worker: \(error)\n".utf8))
+        return 1
+    }
+}
+
+exit(runWorker())
