@@ -46,3 +46,16 @@ public struct JournalRecord: Codable, Equatable, Sendable {
         case recordedAt = "recorded_at"
     }
 }
+
+extension JournalRecord {
+    /// The record that stands for each task: its first `done` record (the first result
+    /// wins), else its last `failed` one (a resume may have retried and failed again).
+    public static func final(_ records: [JournalRecord]) -> [String: JournalRecord] {
+        var result: [String: JournalRecord] = [:]
+        for record in records {
+            if let existing = result[record.taskID], existing.status == .done { continue }
+            result[record.taskID] = record
+        }
+        return result
+    }
+}
