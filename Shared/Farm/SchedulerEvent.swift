@@ -45,6 +45,15 @@ public struct SchedulerProgress: Equatable, Sendable {
     public var failed: Int
     /// Workers that said hello and are not presumed dead.
     public var workers: Int
+
+    public init(total: Int, done: Int, running: Int, queued: Int, failed: Int, workers: Int) {
+        self.total = total
+        self.done = done
+        self.running = running
+        self.queued = queued
+        self.failed = failed
+        self.workers = workers
+    }
 }
 
 /// Where one task stands, for the shell's reports and for tests.
