@@ -4,8 +4,10 @@ import Foundation
 /// `worker`: joins a coordinator and trains what it is given; also runs one task locally
 /// and measures this host. Exit codes: 0 success, 1 runtime failure, 2 usage error.
 let usage = """
-    usage: worker run ...            one task on this machine, result as JSON (worker run --help)
+    usage: worker --connect ENDPOINT [options]   join a coordinator (worker --connect --help)
+           worker run ...            one task on this machine, result as JSON (worker run --help)
            worker bench [--json]     training throughput and BLAS efficiency of this host
+           worker keygen --out PREFIX   a CURVE key pair for this worker
            worker --help
 
     Errors go to stderr; exit 0 on success, 1 on a runtime failure, 2 on a usage error.
@@ -17,9 +19,11 @@ func runWorker() -> Int32 {
         switch arguments.first {
         case "run": return try RunCommand.main(Array(arguments.dropFirst()))
         case "bench": return try BenchCommand.main(Array(arguments.dropFirst()))
+        case "keygen": return try KeygenCommand.main(Array(arguments.dropFirst()), program: "worker")
         case "--help", "-h", "help":
             print(usage)
             return 0
+        case let first? where first.hasPrefix("--"): return try ConnectCommand.main(arguments)
         default:
             throw CommandLineArguments.UsageError(arguments.isEmpty ? "no command given" : "unknown command '\(arguments[0])'")
         }
