@@ -2,6 +2,7 @@ import Foundation
 
 /// The output formats of `coordinator table --format`.
 public enum TableFormat: String, CaseIterable, Sendable {
+    /// `md`, `csv`, `json`, `latex`: the values `--format` takes.
     case markdown = "md", csv, json, latex
 
     /// The file a sweep writes it to (`table.md`, ...).
