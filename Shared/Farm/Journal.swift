@@ -9,6 +9,7 @@ public enum JournalError: Error, Equatable, CustomStringConvertible, Sendable {
     /// An earlier write or fsync failed, so what is on disk is unknown.
     case unusable(path: String, cause: FileSystemError)
 
+    /// What went wrong, in words a person can act on.
     public var description: String {
         switch self {
         case let .corrupt(path, line, reason):
@@ -32,8 +33,11 @@ public struct JournalLoad: Equatable, Sendable {
     public struct TornTail: Equatable, Sendable, CustomStringConvertible {
         /// 1-based line number.
         public var line: Int
+        /// Length of the dropped bytes.
         public var bytes: Int
+        /// What was wrong with it.
         public var reason: String
+        /// What went wrong, in words a person can act on.
         public var description: String { "dropped a torn last line (line \(line), \(bytes) bytes: \(reason)); its task will run again" }
     }
 }

@@ -11,8 +11,11 @@ public struct JournalRecord: Codable, Equatable, Sendable {
         case failed
     }
 
+    /// `spec.id`.
     public var taskID: String
+    /// The task, in full, so a journal reads without its sweep.
     public var spec: TaskSpec
+    /// Done or failed.
     public var status: Status
     /// Set exactly when `status == .done`.
     public var outcome: TaskOutcome?

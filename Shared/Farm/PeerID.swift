@@ -5,6 +5,7 @@ public struct PeerID: Hashable, Sendable, CustomStringConvertible {
     /// The routing-id frame the ROUTER prepends to the peer's messages.
     public var routingID: Data
 
+    /// Wraps a routing id as received.
     public init(_ routingID: Data) { self.routingID = routingID }
 
     /// Hex of the routing id, for logs.

@@ -17,6 +17,7 @@ public enum RunDirectoryError: Error, Equatable, CustomStringConvertible, Sendab
     /// A file-system call failed.
     case io(FileSystemError)
 
+    /// What went wrong, in words a person can act on.
     public var description: String {
         switch self {
         case let .differentSweep(path):

@@ -36,16 +36,20 @@ public enum SchedulerAction: Equatable, Sendable {
 
 /// Counts for the progress line.
 public struct SchedulerProgress: Equatable, Sendable {
+    /// Tasks in the sweep.
     public var total: Int
+    /// Tasks with a result.
     public var done: Int
     /// Leased to a worker now.
     public var running: Int
     /// Waiting for a worker or for their foundation.
     public var queued: Int
+    /// Tasks given up on.
     public var failed: Int
     /// Workers that said hello and are not presumed dead.
     public var workers: Int
 
+    /// Memberwise.
     public init(total: Int, done: Int, running: Int, queued: Int, failed: Int, workers: Int) {
         self.total = total
         self.done = done
@@ -58,8 +62,12 @@ public struct SchedulerProgress: Equatable, Sendable {
 
 /// Where one task stands, for the shell's reports and for tests.
 public enum SchedulerTaskStatus: Equatable, Sendable {
+    /// Waiting for a worker or its foundation.
     case queued
+    /// Leased to this peer.
     case running(PeerID)
+    /// A result is recorded.
     case done
+    /// Given up, with every reason.
     case failed(reasons: [String])
 }

@@ -9,6 +9,7 @@ public struct Summary: Equatable, Sendable {
     /// The seed each value came from (same order), when known.
     public var seeds: [UInt64]
 
+    /// A summary of `values` (from `seeds`, same order, when known).
     public init(values: [Double], seeds: [UInt64] = []) {
         self.values = values
         self.seeds = seeds

@@ -21,6 +21,7 @@ extension SweepSpec: Codable {
     /// Every key a sweep file may use.
     public static var knownKeys: [String] { Key.allCases.map(\.rawValue) }
 
+    /// Decodes the file format described on the type.
     public init(from decoder: any Decoder) throws {
         self.init()
         // 1. Refuse unknown keys before anything else.

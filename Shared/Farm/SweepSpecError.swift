@@ -25,6 +25,7 @@ public enum SweepSpecError: Error, Equatable, CustomStringConvertible, Sendable 
     /// A data directory given as an empty string.
     case emptyDataDirectory
 
+    /// What went wrong, in words a person can act on.
     public var description: String {
         switch self {
         case let .unreadable(path, reason):

@@ -16,14 +16,19 @@ public struct SweepTable: Equatable, Sendable {
 
     /// One method with one group of settings.
     public struct Row: Equatable, Sendable {
+        /// The method of every task in the row.
         public var method: MethodName
         /// The method, plus the settings that tell this row from its siblings: `lora (r=4)`.
         public var label: String
         /// The settings named in the label, key -> value (`["r": "4"]`).
         public var settings: [String: String]
+        /// The row's rotation angle theta.
         public var angleDegrees: Double
+        /// Trainable parameter count per seed (equal for every seed).
         public var trainableParams: Summary
+        /// Test accuracy at 0°.
         public var acc0: Summary
+        /// Test accuracy at theta.
         public var accTheta: Summary
         /// TauGate only; blank for other methods.
         public var highActFrac: Summary

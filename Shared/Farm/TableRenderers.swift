@@ -2,6 +2,7 @@ import Foundation
 
 /// The output formats of `coordinator table --format`.
 public enum TableFormat: String, CaseIterable, Sendable {
+    /// `md`, `csv`, `json`, `latex`: the values `--format` takes.
     case markdown = "md", csv, json, latex
 
     /// The file a sweep writes it to (`table.md`, ...).
@@ -61,7 +62,7 @@ extension SweepTable {
     // MARK: CSV
 
     /// RFC 4180 CSV: one row per table row, mean, std and n of each metric in their own
-    /// columns; missing values are empty fields.
+    /// columns at full precision (shortest round-trip form); missing values are empty fields.
     public func csv() -> String {
         let metrics = ["trainable_params", "acc0", "acc_theta", "high_act_frac"]
         var header = ["method", "label", "dataset", "angle", "n", "seeds_completed", "seeds_expected"]
@@ -74,7 +75,7 @@ extension SweepTable {
                 row.seedsExpected.map(String.init).joined(separator: " "),
             ]
             for summary in [row.trainableParams, row.acc0, row.accTheta, row.highActFrac] {
-                fields += [summary.mean.map { "\($0)" } ?? "", summary.standardDeviation.map { "\($0)" } ?? "", String(summary.n)]
+                fields += [summary.mean.map(Statistics.shortest) ?? "", summary.standardDeviation.map(Statistics.shortest) ?? "", String(summary.n)]
             }
             lines.append(fields.map(Self.csvField).joined(separator: ","))
         }

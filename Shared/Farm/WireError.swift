@@ -26,6 +26,7 @@ public enum WireError: Error, Equatable, CustomStringConvertible, Sendable {
     /// More bytes than the protocol allows.
     case oversize(what: String, bytes: Int, limit: Int)
 
+    /// What went wrong, in words a person can act on.
     public var description: String {
         switch self {
         case let .wrongFrameCount(count):

@@ -4,13 +4,16 @@ import Foundation
 public struct Hello: Codable, Equatable, Sendable {
     /// Stable name the worker chose (host plus process id, or a configured name).
     public var workerID: String
+    /// The worker's host name.
     public var host: String
+    /// Cores the worker uses (one worker per core is the norm).
     public var cores: Int
     /// The protocol version the worker speaks (`WireProtocol.version`).
     public var version: String
     /// Hex SHA-256s of foundation weights the worker already holds.
     public var cachedFoundations: [String]
 
+    /// A hello in this build's protocol version unless told otherwise.
     public init(workerID: String, host: String, cores: Int, version: String = WireProtocol.version, cachedFoundations: [String] = []) {
         self.workerID = workerID
         self.host = host
@@ -28,12 +31,16 @@ public struct Hello: Codable, Equatable, Sendable {
 /// A task handed to a worker. For `adapt`, `foundationSHA256` names the weights to start
 /// from; `weights` carries them unless the worker said it has them cached.
 public struct TaskAssignment: Equatable, Sendable {
+    /// `spec.id`; decode checks they agree.
     public var taskID: String
+    /// What to run.
     public var spec: TaskSpec
+    /// Hex SHA-256 of the foundation weights an adapt task starts from; nil for a foundation.
     public var foundationSHA256: String?
     /// Raw little-endian float32 (`WeightsPayload`); travels as frame 3.
     public var weights: Data?
 
+    /// An assignment whose id is computed from `spec`.
     public init(spec: TaskSpec, foundationSHA256: String? = nil, weights: Data? = nil) {
         taskID = spec.id
         self.spec = spec
@@ -45,11 +52,14 @@ public struct TaskAssignment: Equatable, Sendable {
 /// A finished task as reported. A foundation's weights travel as the payload and must
 /// hash to `outcome.foundation.weightsSHA256`.
 public struct ResultReport: Equatable, Sendable {
+    /// The task this is the result of.
     public var taskID: String
+    /// Metrics (adapt) or the foundation's summary.
     public var outcome: TaskOutcome
     /// Raw little-endian float32, present exactly for foundation results.
     public var weights: Data?
 
+    /// Memberwise.
     public init(taskID: String, outcome: TaskOutcome, weights: Data? = nil) {
         self.taskID = taskID
         self.outcome = outcome

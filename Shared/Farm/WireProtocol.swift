@@ -41,6 +41,7 @@ public enum WireProtocol {
 
     /// The message kinds (frame 1), short ASCII words so captures read plainly.
     public enum Kind: String, CaseIterable, Sendable {
+        /// One per `WireMessage` case.
         case hello, welcome, reject, ready, task, wait, bye, heartbeat, result, ack, error
     }
 }

@@ -15,7 +15,9 @@ public struct WorkerSession: Sendable {
     public let settings: WorkerSettings
     /// Who we are, as said in `hello`.
     public let workerID: String
+    /// Host name for `hello`.
     public let host: String
+    /// Cores for `hello`.
     public let cores: Int
     /// Hashes of the foundation weights the shell holds; listed in `hello` and `ready`.
     /// The shell keeps it current (it owns the cache).

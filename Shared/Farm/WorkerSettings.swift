@@ -7,6 +7,7 @@ public struct WorkerSettings: Equatable, Sendable {
     /// First reconnect delay; doubles per failed attempt up to `reconnectMaxDelay`, and
     /// resets on `welcome`.
     public var reconnectInitialDelay: Duration
+    /// Ceiling of the reconnect delay.
     public var reconnectMaxDelay: Duration
     /// After `wait`, ask again this much later.
     public var waitRetryInterval: Duration
@@ -15,6 +16,7 @@ public struct WorkerSettings: Equatable, Sendable {
     /// On stop with a result still unacknowledged, wait at most this long for the ack.
     public var stopGrace: Duration
 
+    /// Defaults from `WireProtocol` unless given; preconditions guard nonsense values.
     public init(
         heartbeatInterval: Duration = WireProtocol.heartbeatInterval,
         livenessTimeout: Duration = WireProtocol.livenessTimeout,
