@@ -18,13 +18,15 @@ enum ConnectCommand {
           --server-key FILE    the coordinator's CURVE public key
           --heartbeat-timeout SECONDS  presume the coordinator gone after this much
                                silence and reconnect (default 5)
+          --dry-run            answer every task at once without training (to measure the
+                               farm itself; the coordinator's sweep --dry-run uses it)
         Reconnects with back-off (1 s doubling to 32 s) when the coordinator goes away.
         """
 
     static func main(_ arguments: [String]) throws -> Int32 {
         let options = try CommandLineArguments(
             arguments, options: ["connect", "threads", "id", "curve-secret", "server-key", "heartbeat-timeout"],
-            flags: ["help"])
+            flags: ["help", "dry-run"])
         if options.has("help") {
             print(usage)
             return 0
@@ -41,6 +43,7 @@ enum ConnectCommand {
         var configuration = WorkerShell.Configuration(
             endpoint: endpoint, workerID: options.string("id") ?? "\(host)-\(getpid())", host: host,
             cores: threads, curve: try curveSettings(options))
+        configuration.dryRun = options.has("dry-run")
         if let timeout = try options.double("heartbeat-timeout") {
             guard timeout > 1 else { throw CommandLineArguments.UsageError("--heartbeat-timeout must exceed the 1 s heartbeat") }
             configuration.settings.livenessTimeout = .milliseconds(Int(timeout * 1000))
@@ -71,29 +74,3 @@ enum ConnectCommand {
     }
 }
 
-/// `worker keygen --out PREFIX` / `coordinator keygen`: a CURVE key pair in two files.
-enum KeygenCommand {
-    static func main(_ arguments: [String], program: String) throws -> Int32 {
-        let options = try CommandLineArguments(arguments, options: ["out"], flags: ["help", "force"])
-        if options.has("help") {
-            print("""
-                usage: \(program) keygen --out PREFIX [--force]
-
-                Writes a CURVE key pair: PREFIX.key (secret, mode 0600) and PREFIX.pub (public).
-                Give the .pub file to the other side; keep the .key file private.
-                """)
-            return 0
-        }
-        guard let prefix = options.string("out") else { throw CommandLineArguments.UsageError("--out PREFIX is required") }
-        let secretPath = prefix + ".key", publicPath = prefix + ".pub"
-        if !options.has("force") {
-            for path in [secretPath, publicPath] where FileManager.default.fileExists(atPath: path) {
-                throw CommandLineArguments.UsageError("\(path) exists; use --force to replace it")
-            }
-        }
-        let pair = try CurveKeyPair.generate()
-        try pair.write(secretKeyFile: secretPath, publicKeyFile: publicPath)
-        print("wrote \(secretPath) (secret, 0600) and \(publicPath) (public)")
-        return 0
-    }
-}

@@ -72,6 +72,25 @@ final class TaskRunner {
         }
     }
 
+    /// `--dry-run`: an outcome at once, without data or training, to measure the farm
+    /// itself. Shaped like a real one (a foundation carries a tiny weights payload) so
+    /// every protocol path runs; the coordinator marks such tables as dry runs.
+    static func dryRun(_ task: TaskSpec) -> Output {
+        switch task.kind {
+        case .foundation:
+            let weights = [Float](repeating: Float(task.foundation.seed), count: 4)
+            let outcome = FoundationOutcome(
+                weightsSHA256: WeightsPayload.sha256(WeightsPayload.data(from: weights)), weightCount: weights.count,
+                finalLoss: 0, acc0: 0, accTheta: 0, trainSeconds: 0)
+            return Output(outcome: TaskOutcome(foundation: outcome), weights: weights)
+        case .adapt:
+            let metrics = Metrics(
+                method: task.adaptation?.method.rawValue ?? "?", seed: task.foundation.seed,
+                angleDegrees: task.foundation.angleDegrees, trainableParams: 0, acc0: 0, accTheta: 0, trainSeconds: 0)
+            return Output(outcome: TaskOutcome(metrics: metrics), weights: nil)
+        }
+    }
+
     static func metrics(_ result: Experiment.AdaptationResult, settings: FoundationSettings) -> Metrics {
         Metrics(
             method: result.method.rawValue, seed: settings.seed, angleDegrees: settings.angleDegrees,

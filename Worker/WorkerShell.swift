@@ -17,6 +17,7 @@ final class WorkerShell {
         var cores: Int
         var curve: (keyPair: CurveKeyPair, serverKey: CurveKey)?
         var settings = WorkerSettings()
+        var dryRun = false
     }
 
     private let configuration: Configuration
@@ -36,7 +37,7 @@ final class WorkerShell {
         let wakeEndpoint = "inproc://seedfarm-training-\(UUID().uuidString)"
         wake = try Socket(context, type: .pair)
         try wake.bind(wakeEndpoint)
-        training = TrainingThread(context: context, wakeEndpoint: wakeEndpoint, faults: faults)
+        training = TrainingThread(context: context, wakeEndpoint: wakeEndpoint, faults: faults, dryRun: configuration.dryRun)
         session = WorkerSession(
             workerID: configuration.workerID, host: configuration.host, cores: configuration.cores,
             settings: configuration.settings)

@@ -19,7 +19,7 @@ func runWorker() -> Int32 {
         switch arguments.first {
         case "run": return try RunCommand.main(Array(arguments.dropFirst()))
         case "bench": return try BenchCommand.main(Array(arguments.dropFirst()))
-        case "keygen": return try KeygenCommand.main(Array(arguments.dropFirst()), program: "worker")
+        case "keygen": return try KeyFiles.keygen(Array(arguments.dropFirst()), program: "worker")
         case "--help", "-h", "help":
             print(usage)
             return 0

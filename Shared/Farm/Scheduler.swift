@@ -325,7 +325,7 @@ public struct Scheduler: Sendable {
             spec: entry.spec, outcome: report.outcome, workerID: peers[peer]?.hello.workerID ?? "peer \(peer)",
             attempts: max(1, entry.attempts))
         actions.append(.persist(record))
-        actions.append(.log(.info, "task \(report.taskID) done by \(name(peer))"))
+        actions.append(.log(.debug, "task \(report.taskID) done by \(name(peer))"))
     }
 
     private mutating func recordError(_ taskID: String, reason: String, into actions: inout [SchedulerAction]) {

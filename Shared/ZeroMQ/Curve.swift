@@ -14,11 +14,14 @@ public enum CurveKeyError: Error, Equatable, Sendable, CustomStringConvertible {
     case insecureSecretKeyFile(path: String, mode: String)
     /// A file system call failed: the call, the path, `errno` and `strerror` text.
     case fileSystem(operation: String, path: String, errno: Int32, message: String)
+    /// A key file is already there and replacing it was not asked for.
+    case fileExists(path: String)
 
     /// A sentence a person can act on.
     public var description: String {
         switch self {
         case .invalidZ85(let reason): "invalid Z85 text: \(reason)"
+        case .fileExists(let path): "\(path) exists; use --force to replace it"
         case .wrongKeyLength(let bytes): "a CURVE key is 32 bytes, not \(bytes)"
         case .malformedKeyFile(let path, let reason): "malformed key file \(path): \(reason)"
         case .insecureSecretKeyFile(let path, let mode):

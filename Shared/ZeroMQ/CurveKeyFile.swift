@@ -137,3 +137,18 @@ extension CurveKeyPair {
         }
     }
 }
+
+extension CurveKeyPair {
+    /// Generates a key pair into `PREFIX.key` (secret, 0600) and `PREFIX.pub` (public),
+    /// refusing to replace existing files unless `overwrite`. Returns the two paths.
+    public static func generateFiles(prefix: String, overwrite: Bool) throws -> (secret: String, public: String) {
+        let secretPath = prefix + ".key", publicPath = prefix + ".pub"
+        if !overwrite {
+            for path in [secretPath, publicPath] where FileManager.default.fileExists(atPath: path) {
+                throw CurveKeyError.fileExists(path: path)
+            }
+        }
+        try generate().write(secretKeyFile: secretPath, publicKeyFile: publicPath)
+        return (secretPath, publicPath)
+    }
+}
