@@ -61,7 +61,7 @@ let package = Package(
             name: "ZeroMQTests", dependencies: ["ZeroMQ"], path: "Tests/ZeroMQTests",
             swiftSettings: strictSettings),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["Coordinator", "Worker", "Farm"],
+            name: "EndToEndTests", dependencies: ["Coordinator", "Worker", "Farm", "ZeroMQ"],
             path: "Tests/EndToEndTests", swiftSettings: strictSettings),
     ]
 )
