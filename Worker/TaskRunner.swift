@@ -29,15 +29,17 @@ final class TaskRunner {
         }
     }
 
+    /// The last dataset read and its two modes: every task of a sweep setting shares them.
     private var cachedData: (source: DataSource, pair: DatasetPair)?
-    private var cachedSplits: (source: DataSource, seed: UInt64, angle: Double, splits: TaskSplits)?
+    private var cachedModes: (source: DataSource, angle: Double, modes: ModePair)?
 
     func run(_ task: TaskSpec, foundationWeights: [Float]? = nil) throws -> Output {
         let settings = task.foundation
-        let splits = try splitsFor(settings)
-        let shape = ModelShape(input: splits.test0.pixelsPerImage, hidden: settings.hidden, output: 10)
+        let modes = try modesFor(settings)
+        let shape = ModelShape(input: modes.upright.test.pixelsPerImage, hidden: settings.hidden, output: 10)
         switch task.kind {
         case .foundation:
+            let splits = TaskSplits(modes: modes, seed: settings.seed)
             let result = Experiment.trainFoundation(
                 seed: settings.seed, shape: shape,
                 phase: .init(epochs: settings.epochs, learningRate: Float(settings.learningRate), batchSize: settings.batchSize),
@@ -67,7 +69,7 @@ final class TaskRunner {
             let result = Experiment.adapt(
                 foundation: foundation, seed: settings.seed, shape: shape, method: kind, settings: methodSettings,
                 phase: .init(epochs: adaptation.epochs, learningRate: learningRate, batchSize: settings.batchSize),
-                adaptationSet: splits.adaptation, test0: splits.test0, testTheta: splits.testTheta)
+                adaptationSet: modes.rotated.train, test0: modes.upright.test, testTheta: modes.rotated.test)
             return Output(outcome: TaskOutcome(metrics: Self.metrics(result, settings: settings)), weights: nil)
         }
     }
@@ -104,22 +106,21 @@ final class TaskRunner {
             })
     }
 
-    private func splitsFor(_ settings: FoundationSettings) throws -> TaskSplits {
-        if let cached = cachedSplits, cached.source == settings.data, cached.seed == settings.seed,
-           cached.angle == settings.angleDegrees {
-            return cached.splits
+    private func modesFor(_ settings: FoundationSettings) throws -> ModePair {
+        if let cached = cachedModes, cached.source == settings.data, cached.angle == settings.angleDegrees {
+            return cached.modes
         }
+        cachedModes = nil
         let pair: DatasetPair
         if let cached = cachedData, cached.source == settings.data {
             pair = cached.pair
         } else {
-            cachedSplits = nil
             cachedData = nil
             pair = try DatasetCatalogue.load(name: settings.data.name, directory: settings.data.directory)
             cachedData = (settings.data, pair)
         }
-        let splits = TaskSplits(data: pair, seed: settings.seed, angleDegrees: settings.angleDegrees)
-        cachedSplits = (settings.data, settings.seed, settings.angleDegrees, splits)
-        return splits
+        let modes = ModePair(data: pair, angleDegrees: settings.angleDegrees)
+        cachedModes = (settings.data, settings.angleDegrees, modes)
+        return modes
     }
 }

@@ -24,12 +24,17 @@ public struct TaskSplits: Sendable {
 
     /// The splits of `data` for task seed `seed` and angle `angleDegrees`.
     public init(data: DatasetPair, seed: UInt64, angleDegrees: Double) {
-        let train = data.train
-        let plan = RotationPlan(rows: train.rows, cols: train.cols, degrees: angleDegrees)
+        self.init(modes: ModePair(data: data, angleDegrees: angleDegrees), seed: seed)
+    }
+
+    /// The splits for task seed `seed` from data already rotated (rotation does not
+    /// depend on the seed, so a worker rotates once per dataset and angle).
+    public init(modes: ModePair, seed: UInt64) {
+        let train = modes.upright.train
         var rng = SeededRNG(seed: seed, stream: .split)
         let order = rng.permutation(count: train.count)
         let uprightCount = train.count / 2
-        let adaptation = plan.rotate(train)
+        let adaptation = modes.rotated.train
 
         // Foundation: gather image order[i] from the upright or the rotated copy, copying
         // whole images between raw buffers (60k images: one pass, no per-image arrays).
@@ -52,10 +57,26 @@ public struct TaskSplits: Sendable {
 
         self.foundation = Dataset(pixels: pixels, labels: labels, rows: train.rows, cols: train.cols)
         self.adaptation = adaptation
-        self.test0 = data.test
-        self.testTheta = plan.rotate(data.test)
+        self.test0 = modes.upright.test
+        self.testTheta = modes.rotated.test
         self.order = order
         self.uprightCount = uprightCount
+        self.angleDegrees = modes.angleDegrees
+    }
+}
+
+/// A dataset in its two modes: as read, and every image (train and test) rotated by
+/// theta. The seed-independent part of a task's data: the adaptation set is
+/// `rotated.train`, the test sets `upright.test` and `rotated.test`.
+public struct ModePair: Sendable {
+    public let upright: DatasetPair
+    public let rotated: DatasetPair
+    public let angleDegrees: Double
+
+    public init(data: DatasetPair, angleDegrees: Double) {
+        let plan = RotationPlan(rows: data.train.rows, cols: data.train.cols, degrees: angleDegrees)
+        upright = data
+        rotated = DatasetPair(train: plan.rotate(data.train), test: plan.rotate(data.test))
         self.angleDegrees = angleDegrees
     }
 }
