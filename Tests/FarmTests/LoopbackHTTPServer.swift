@@ -15,16 +15,20 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     /// `http://127.0.0.1:PORT/`.
     let baseURL: URL
     private let listener: Int32
-    private let routes: [String: Response]
-    private let lock = NSLock()
-    private var paths: [String] = []
-    private var stopping = false
+    private let log = RequestLog()
     private let finished = DispatchSemaphore(value: 0)
+
+    /// What the serving thread shares with the tests. The thread holds this, not the
+    /// server, so dropping the server runs `deinit`, which stops the thread.
+    private final class RequestLog: @unchecked Sendable {
+        let lock = NSLock()
+        var paths: [String] = []
+        var stopping = false
+    }
 
     /// Starts serving `routes` (absolute paths such as `/m1/file.gz`).
     init(routes: [String: Response]) throws {
         LoopbackHTTPServer.keepLoopbackOffProxies()
-        self.routes = routes
         let (fd, port) = try LoopbackSocket.bound()
         guard listen(fd, 16) == 0 else {
             let code = errno
@@ -33,7 +37,8 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         }
         listener = fd
         baseURL = URL(string: "http://127.0.0.1:\(port)/")!
-        let thread = Thread { [self] in serve() }
+        let (log, finished) = (log, finished)
+        let thread = Thread { Self.serve(listener: fd, routes: routes, log: log, finished: finished) }
         thread.start()
     }
 
@@ -43,13 +48,13 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     func mirror(_ prefix: String) -> URL { URL(string: "\(baseURL.absoluteString)\(prefix)/")! }
 
     /// Every request path received so far, in order.
-    var requestedPaths: [String] { lock.withLock { paths } }
+    var requestedPaths: [String] { log.lock.withLock { log.paths } }
 
     /// Stops accepting and waits for the serving thread to end. Idempotent.
     func stop() {
-        let first = lock.withLock { () -> Bool in
-            defer { stopping = true }
-            return !stopping
+        let first = log.lock.withLock { () -> Bool in
+            defer { log.stopping = true }
+            return !log.stopping
         }
         guard first else { return }
         shutdown(listener, Int32(SHUT_RDWR))  // wakes the blocked accept
@@ -57,20 +62,20 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         close(listener)
     }
 
-    private func serve() {
+    private static func serve(listener: Int32, routes: [String: Response], log: RequestLog, finished: DispatchSemaphore) {
         defer { finished.signal() }
         while true {
             let connection = accept(listener, nil, nil)
             if connection < 0 {
-                if errno == EINTR && !lock.withLock({ stopping }) { continue }
+                if errno == EINTR && !log.lock.withLock({ log.stopping }) { continue }
                 return
             }
-            answer(connection)
+            answer(connection, routes: routes, log: log)
             close(connection)
         }
     }
 
-    private func answer(_ connection: Int32) {
+    private static func answer(_ connection: Int32, routes: [String: Response], log: RequestLog) {
         // Read the request head (we ignore any body).
         var head = Data()
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -83,7 +88,7 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         let requestLine = String(decoding: head, as: UTF8.self).split(separator: "\r\n").first ?? ""
         let parts = requestLine.split(separator: " ")
         let path = parts.count >= 2 ? String(parts[1]) : ""
-        lock.withLock { paths.append(path) }
+        log.lock.withLock { log.paths.append(path) }
         let response = routes[path] ?? Response(status: 404, body: Data("not found\n".utf8))
         let reason = response.status == 200 ? "OK" : response.status == 404 ? "Not Found" : "Status"
         var message = Data("HTTP/1.0 \(response.status) \(reason)\r\nContent-Type: application/octet-stream\r\nContent-Length: \(response.body.count)\r\nConnection: close\r\n\r\n".utf8)
