@@ -72,6 +72,21 @@ final class POSIXFile {
         if fsync(fd) != 0 { throw error("fsync", path) }
     }
 
+    /// Creates `path` and any missing parents (mode 0755), like `mkdir -p`; an existing
+    /// directory is fine.
+    static func createDirectories(_ path: String) throws(FileSystemError) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty && parent != path { try createDirectories(parent) }
+        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw error("mkdir", path) }
+    }
+
+    /// Removes `path` if it exists; a missing file is not an error.
+    static func removeIfPresent(_ path: String) throws(FileSystemError) {
+        if unlink(path) != 0 && errno != ENOENT { throw error("unlink", path) }
+    }
+
     /// Atomically replaces `to` with `from`.
     static func rename(_ from: String, _ to: String) throws(FileSystemError) {
         if Glibc.rename(from, to) != 0 { throw error("rename", "\(from) -> \(to)") }
