@@ -144,8 +144,21 @@ final class CoordinatorShell {
 
     private var now: Duration { clock.now - start }
 
+    /// MNIST, when the sweep names it and neither `$SEEDFARM_DATA/mnist` nor the user
+    /// cache holds it: downloaded once, checksums verified, before any worker starts
+    /// (local workers then find it in the cache; remote hosts need their own copy).
+    private func prepareData() throws {
+        guard !options.dryRun, !scheduler.isFinished, options.spec.datasets.contains(MNISTDownload.datasetName) else { return }
+        let download = MNISTDownload()
+        if download.locate() != nil { return }
+        logger.log(.info, "MNIST is not in \(MNISTDownload.cacheDirectory()); downloading it once")
+        var log = logger
+        _ = try download.ensure { event in log.log(.info, "\(event)") }
+    }
+
     /// Runs the sweep to its end (or an interrupt); returns the exit code.
     func runSweep() throws -> Int32 {
+        try prepareData()
         let tasks = scheduler.progress.total
         logger.log(.info, "run directory \(run.url.path): \(tasks) tasks (\(options.spec.seeds.count) seeds x \(options.spec.methods.count) methods)")
         if !scheduler.isFinished, let localEndpoint {

@@ -118,9 +118,9 @@ public enum DatasetCatalogue {
         let common = "or set \(dataVariable) to a directory holding \(name.rawValue)/, or use --data DIR"
         switch name {
         case .mnist:
-            return "The full MNIST is not on this machine: download it (the four IDX files, "
-                + "checking their SHA-256) into \(cache), \(common); or use --dataset mnist-subset "
-                + "or --dataset fashion-mnist."
+            return "The full MNIST is not on this machine: `coordinator sweep` downloads it into "
+                + "\(cache) (checking the published MD5s), or put the four IDX files there, \(common); "
+                + "or use --dataset mnist-subset or --dataset fashion-mnist."
         case .fashionMNIST:
             return "Install it with `apt-get install dataset-fashion-mnist`, or put the four IDX "
                 + "files in \(cache), \(common)."
