@@ -20,13 +20,11 @@ final class TrainingThread: @unchecked Sendable {
     private var pending: (TaskAssignment, [Float]?)?
     private var finished: Finished?
     private let faults: FaultInjection
-    private let dryRun: Bool
 
-    init(context: Context, wakeEndpoint: String, faults: FaultInjection, dryRun: Bool) {
+    init(context: Context, wakeEndpoint: String, faults: FaultInjection) {
         self.context = context
         self.wakeEndpoint = wakeEndpoint
         self.faults = faults
-        self.dryRun = dryRun
         let thread = Thread { [self] in loop() }
         thread.name = "seedfarm-training"
         thread.start()
@@ -70,7 +68,7 @@ final class TrainingThread: @unchecked Sendable {
             let outcome: Finished
             do {
                 try faults.apply(to: task.spec)
-                let output = dryRun ? TaskRunner.dryRun(task.spec) : try runner.run(task.spec, foundationWeights: foundation)
+                let output = try runner.run(task.spec, foundationWeights: foundation)
                 outcome = .succeeded(ResultReport(
                     taskID: task.taskID, outcome: output.outcome,
                     weights: output.weights.map(WeightsPayload.data(from:))))

@@ -37,7 +37,7 @@ final class WorkerShell {
         let wakeEndpoint = "inproc://seedfarm-training-\(UUID().uuidString)"
         wake = try Socket(context, type: .pair)
         try wake.bind(wakeEndpoint)
-        training = TrainingThread(context: context, wakeEndpoint: wakeEndpoint, faults: faults, dryRun: configuration.dryRun)
+        training = TrainingThread(context: context, wakeEndpoint: wakeEndpoint, faults: faults)
         session = WorkerSession(
             workerID: configuration.workerID, host: configuration.host, cores: configuration.cores,
             settings: configuration.settings)
@@ -171,6 +171,14 @@ final class WorkerShell {
                 perform(session.handle(.runFailed(taskID: task.taskID, reason: "foundation \(sha) is not in this worker's cache"), now: now))
                 return
             }
+        }
+        if configuration.dryRun {
+            // Nothing to compute: answer on this thread, so a dry run measures the farm
+            // (coordinator, protocol, journal) and not thread hand-offs in the worker.
+            let output = TaskRunner.dryRun(task.spec)
+            let report = ResultReport(taskID: task.taskID, outcome: output.outcome, weights: output.weights.map(WeightsPayload.data(from:)))
+            perform(session.handle(.runFinished(report), now: now))
+            return
         }
         training.start(task, foundation: foundation)
     }

@@ -55,6 +55,24 @@ public struct Scheduler: Sendable {
     /// Foundation task id -> hex SHA-256 of its weights.
     private var foundationHashes: [String: String] = [:]
     private var announcedFinished = false
+    /// Tasks per status, kept in step by `setStatus` so progress and `isFinished` cost
+    /// nothing per event (they are asked on every event).
+    private var counts = StatusCounts()
+    /// How many tasks at the head of `order` are done or failed.
+    private var terminalPrefix = 0
+
+    private struct StatusCounts: Sendable {
+        var queued = 0, running = 0, done = 0, failed = 0
+
+        mutating func add(_ status: SchedulerTaskStatus, _ delta: Int) {
+            switch status {
+            case .queued: queued += delta
+            case .running: running += delta
+            case .done: done += delta
+            case .failed: failed += delta
+            }
+        }
+    }
 
     /// Journal records that named tasks outside this sweep (ignored on resume).
     public private(set) var ignoredJournalRecords = 0
@@ -99,41 +117,36 @@ public struct Scheduler: Sendable {
         self.order = order
         self.dependents = dependents
         tasks = entries
+        for entry in entries.values { counts.add(entry.status, 1) }
         // A foundation that stays failed keeps its adapts failed (their records were
         // journaled with it, so nothing is persisted again).
         for id in order {
             guard case .failed = entries[id]?.status, let children = dependents[id] else { continue }
             for child in children where tasks[child]?.status == .queued {
-                tasks[child]?.status = .failed(reasons: ["foundation failed"])
+                setStatus(child, .failed(reasons: ["foundation failed"]))
             }
         }
+    }
+
+    /// The one way a task's status changes (besides the journal replay in `init`).
+    private mutating func setStatus(_ taskID: String, _ status: SchedulerTaskStatus) {
+        guard let old = tasks[taskID]?.status else { return }
+        counts.add(old, -1)
+        counts.add(status, 1)
+        tasks[taskID]?.status = status
     }
 
     // MARK: Queries
 
     /// Counts for the progress line.
     public var progress: SchedulerProgress {
-        var progress = SchedulerProgress(total: order.count, done: 0, running: 0, queued: 0, failed: 0, workers: peers.count)
-        for entry in tasks.values {
-            switch entry.status {
-            case .queued: progress.queued += 1
-            case .running: progress.running += 1
-            case .done: progress.done += 1
-            case .failed: progress.failed += 1
-            }
-        }
-        return progress
+        SchedulerProgress(
+            total: order.count, done: counts.done, running: counts.running, queued: counts.queued,
+            failed: counts.failed, workers: peers.count)
     }
 
     /// Every task is done or failed.
-    public var isFinished: Bool {
-        tasks.values.allSatisfy { entry in
-            switch entry.status {
-            case .done, .failed: true
-            case .queued, .running: false
-            }
-        }
-    }
+    public var isFinished: Bool { counts.done + counts.failed == order.count }
 
     /// Where a task stands; nil for an id not in the sweep.
     public func status(of taskID: String) -> SchedulerTaskStatus? { tasks[taskID]?.status }
@@ -252,9 +265,9 @@ public struct Scheduler: Sendable {
             send(.wait, to: peer, now: now, into: &actions)
             return
         }
-        entry.status = .running(peer)
         entry.attempts += 1
         tasks[taskID] = entry
+        setStatus(taskID, .running(peer))
         peers[peer]?.lease = taskID
         var assignment = TaskAssignment(spec: entry.spec)
         var attach: String?
@@ -268,9 +281,13 @@ public struct Scheduler: Sendable {
 
     /// The first queued foundation; else the first runnable adapt, preferring one whose
     /// foundation the worker holds.
-    private func nextTask(cached: Set<String>) -> String? {
+    private mutating func nextTask(cached: Set<String>) -> String? {
+        // Done and failed are final, so the scan skips the finished prefix for good.
+        while terminalPrefix < order.count, let status = tasks[order[terminalPrefix]]?.status, status.isFinal {
+            terminalPrefix += 1
+        }
         var firstRunnable: String?
-        for id in order {
+        for id in order[terminalPrefix...] {
             guard let entry = tasks[id], entry.status == .queued else { continue }
             guard let dependency = entry.dependencyID else { return id }
             guard let sha = foundationHashes[dependency] else { continue }
@@ -320,7 +337,7 @@ public struct Scheduler: Sendable {
             actions.append(.storeArtifact(sha256: weightsSHA, weights: weights))
             foundationHashes[report.taskID] = weightsSHA
         }
-        tasks[report.taskID]?.status = .done
+        setStatus(report.taskID, .done)
         let record = JournalRecord.done(
             spec: entry.spec, outcome: report.outcome, workerID: peers[peer]?.hello.workerID ?? "peer \(peer)",
             attempts: max(1, entry.attempts))
@@ -332,8 +349,8 @@ public struct Scheduler: Sendable {
         guard var entry = tasks[taskID] else { return }
         entry.errors += 1
         entry.reasons.append(reason)
-        entry.status = .queued
         tasks[taskID] = entry
+        setStatus(taskID, .queued)
         actions.append(.log(.warning, "task \(taskID) failed (attempt \(entry.errors) of \(settings.maxAttempts)): \(reason)"))
         if entry.errors >= settings.maxAttempts { fail(taskID, into: &actions) }
     }
@@ -342,21 +359,21 @@ public struct Scheduler: Sendable {
         guard var entry = tasks[taskID], case .running = entry.status else { return }
         entry.lostLeases += 1
         entry.reasons.append(reason)
-        entry.status = .queued
         tasks[taskID] = entry
+        setStatus(taskID, .queued)
         actions.append(.log(.warning, "task \(taskID) back in the queue (lost lease \(entry.lostLeases) of \(settings.maxLostLeases)): \(reason)"))
         if entry.lostLeases >= settings.maxLostLeases { fail(taskID, into: &actions) }
     }
 
     private mutating func fail(_ taskID: String, into actions: inout [SchedulerAction]) {
         guard let entry = tasks[taskID] else { return }
-        tasks[taskID]?.status = .failed(reasons: entry.reasons)
+        setStatus(taskID, .failed(reasons: entry.reasons))
         actions.append(.persist(.failed(spec: entry.spec, reasons: entry.reasons, attempts: entry.attempts)))
         actions.append(.log(.error, "task \(taskID) failed: \(entry.reasons.joined(separator: "; "))"))
         for child in dependents[taskID] ?? [] {
             guard let dependent = tasks[child], dependent.status == .queued else { continue }
             let reasons = ["foundation failed (task \(taskID))"]
-            tasks[child]?.status = .failed(reasons: reasons)
+            setStatus(child, .failed(reasons: reasons))
             actions.append(.persist(.failed(spec: dependent.spec, reasons: reasons, attempts: dependent.attempts)))
         }
     }

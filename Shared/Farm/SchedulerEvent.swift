@@ -70,4 +70,12 @@ public enum SchedulerTaskStatus: Equatable, Sendable {
     case done
     /// Given up, with every reason.
     case failed(reasons: [String])
+
+    /// Done or failed: a task in this state never changes again in this run.
+    public var isFinal: Bool {
+        switch self {
+        case .done, .failed: true
+        case .queued, .running: false
+        }
+    }
 }
