@@ -75,6 +75,7 @@ if ((standin)); then
     check "stubborn workers' step cancelled" 1 "$(grep -c 'cancelling the worker step' "$work/stubborn.out" || true)"
 fi
 
+echo "---- sweep job output (last 12 lines)"; tail -n 12 "$work/sweep.out"
 if ((failures)); then
     for f in "$work"/*.out; do echo "---- $f"; tail -n 30 "$f"; done
 fi
