@@ -18,6 +18,9 @@ final class CoordinatorShell {
     private let context: Context
     private let router: Socket
     private var zap: ZAPHandler?
+    /// Handshake failures of the ROUTER (a client without CURVE, a wrong server key):
+    /// libzmq refuses these before ZAP is asked, so they are logged from here.
+    private var monitor: Socket?
     private let localWorkers = LocalWorkers()
     private var progress = ProgressReporter()
     private var logger: ShellLogger
@@ -104,6 +107,7 @@ final class CoordinatorShell {
         }
         zap = try ZAPHandler(context: context, allowedKeys: allowed) { _ in }
         try router.makeCurveServer(secretKey: pair.secretKey, zapDomain: "seedfarm")
+        monitor = try router.startMonitor(events: [.handshakeFailedAuth, .handshakeFailedProtocol, .handshakeFailedOther])
         logger.log(.info, "CURVE on: \(allowed.count) worker key(s) allowed")
     }
 
@@ -187,9 +191,10 @@ final class CoordinatorShell {
                 logger.log(.error, "every local worker exited before the sweep finished; see \(run.url.path)/logs")
                 return 1
             }
-            let ready = try Poller([router]).poll(timeout: pollTimeout)
+            let ready = try Poller([router] + (monitor.map { [$0] } ?? [])).poll(timeout: pollTimeout)
             var actions: [SchedulerAction] = []
             if ready.contains(router) { actions += receiveBatch() }
+            reportRefusals(monitorReady: monitor.map(ready.contains) ?? false)
             actions += scheduler.handle(.tick, now: now)
             if try perform(actions), finishedAt == nil { finishedAt = now }
             progress.update(scheduler.progress)
@@ -197,13 +202,30 @@ final class CoordinatorShell {
         progress.update(scheduler.progress, force: true)
         progress.finishLine()
         let newlyDone = scheduler.progress.done - doneAtStart
-        let seconds = (clock.now - throughputStart).seconds
+        // Up to the last result, not the linger for byes after it.
+        let seconds = ((finishedAt.map { start + $0 } ?? clock.now) - throughputStart).seconds
         if newlyDone > 0 {
             logger.log(.info, String(format: "%d tasks in %.2f s (%.0f tasks/s)", newlyDone, seconds, Double(newlyDone) / seconds))
         }
         journal.close()
+        monitor?.close()
         zap?.stop()
         return try writeOutputs()
+    }
+
+    /// Logs workers that CURVE kept out: ZAP refusals (unlisted keys) and failed
+    /// handshakes (no CURVE, wrong server key).
+    private func reportRefusals(monitorReady: Bool) {
+        for refusal in zap?.drainRefusals() ?? [] {
+            let key = refusal.clientKey.map { " key \($0.z85)" } ?? ""
+            logger.log(.warning, "refused a worker from \(refusal.address.isEmpty ? "?" : refusal.address) (\(refusal.mechanism)\(key)): \(refusal.reason)")
+        }
+        guard monitorReady, let monitor else { return }
+        while let message = try? monitor.receive(dontWait: true) {
+            guard let event = MonitorEvent(message) else { continue }
+            let kind = event.event == .handshakeFailedAuth ? "authentication failed" : "security handshake failed (is the worker using CURVE with this coordinator's public key?)"
+            logger.log(.warning, "refused a connection on \(event.endpoint): \(kind)")
+        }
     }
 
     /// Up to 512 waiting messages, fed to the scheduler; their actions in order.

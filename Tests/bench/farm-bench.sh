@@ -29,7 +29,7 @@ sweep_seconds() {  # workers -> wall seconds of one fresh default sweep
     "$bin/coordinator" sweep --data "$data" --local-workers "$1" --out "$scratch/run" >/dev/null 2>"$scratch/err" \
         || { cat "$scratch/err" >&2; exit 1; }
     end=$(date +%s.%N)
-    echo "$end - $start" | bc -l
+    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }' 
 }
 
 echo "== scaling: default sweep (35 tasks) on $data, $runs runs each, $(nproc) cores"
@@ -40,7 +40,7 @@ for workers in 1 2; do
     med[$workers]=$(printf '%s\n' "${times[@]}" | median)
     printf '  %d worker(s): median %.2f s  (runs: %s)\n' "$workers" "${med[$workers]}" "$(printf '%.2f ' "${times[@]}")"
 done
-printf '  speed-up with 2 workers: %.2fx\n' "$(echo "${med[1]} / ${med[2]}" | bc -l)"
+printf '  speed-up with 2 workers: %.2fx\n' "$(awk -v a="${med[1]}" -v b="${med[2]}" 'BEGIN { print a / b }')"
 
 echo "== coordinator overhead: dry-run sweep, 2100 tasks, 8 local workers, fsynced journal"
 rates=()
