@@ -30,14 +30,15 @@ public struct JournalRecord: Codable, Equatable, Sendable {
     public var recordedAt: String?
 
     /// A success.
-    public static func done(spec: TaskSpec, outcome: TaskOutcome, workerID: String?, attempts: Int) -> JournalRecord {
-        JournalRecord(taskID: spec.id, spec: spec, status: .done, outcome: outcome, failureReasons: nil,
+    /// `taskID` must be `spec.id`; callers that hold it pass it to spare the hashing.
+    public static func done(spec: TaskSpec, taskID: String? = nil, outcome: TaskOutcome, workerID: String?, attempts: Int) -> JournalRecord {
+        JournalRecord(taskID: taskID ?? spec.id, spec: spec, status: .done, outcome: outcome, failureReasons: nil,
                       workerID: workerID, attempts: attempts, recordedAt: nil)
     }
 
     /// A failure with its reasons.
-    public static func failed(spec: TaskSpec, reasons: [String], attempts: Int) -> JournalRecord {
-        JournalRecord(taskID: spec.id, spec: spec, status: .failed, outcome: nil, failureReasons: reasons,
+    public static func failed(spec: TaskSpec, taskID: String? = nil, reasons: [String], attempts: Int) -> JournalRecord {
+        JournalRecord(taskID: taskID ?? spec.id, spec: spec, status: .failed, outcome: nil, failureReasons: reasons,
                       workerID: nil, attempts: attempts, recordedAt: nil)
     }
 

@@ -269,7 +269,7 @@ public struct Scheduler: Sendable {
         tasks[taskID] = entry
         setStatus(taskID, .running(peer))
         peers[peer]?.lease = taskID
-        var assignment = TaskAssignment(spec: entry.spec)
+        var assignment = TaskAssignment(spec: entry.spec, taskID: taskID)
         var attach: String?
         if let dependency = entry.dependencyID, let sha = foundationHashes[dependency] {
             assignment.foundationSHA256 = sha
@@ -339,7 +339,7 @@ public struct Scheduler: Sendable {
         }
         setStatus(report.taskID, .done)
         let record = JournalRecord.done(
-            spec: entry.spec, outcome: report.outcome, workerID: peers[peer]?.hello.workerID ?? "peer \(peer)",
+            spec: entry.spec, taskID: report.taskID, outcome: report.outcome, workerID: peers[peer]?.hello.workerID ?? "peer \(peer)",
             attempts: max(1, entry.attempts))
         actions.append(.persist(record))
         actions.append(.log(.debug, "task \(report.taskID) done by \(name(peer))"))
@@ -368,13 +368,13 @@ public struct Scheduler: Sendable {
     private mutating func fail(_ taskID: String, into actions: inout [SchedulerAction]) {
         guard let entry = tasks[taskID] else { return }
         setStatus(taskID, .failed(reasons: entry.reasons))
-        actions.append(.persist(.failed(spec: entry.spec, reasons: entry.reasons, attempts: entry.attempts)))
+        actions.append(.persist(.failed(spec: entry.spec, taskID: taskID, reasons: entry.reasons, attempts: entry.attempts)))
         actions.append(.log(.error, "task \(taskID) failed: \(entry.reasons.joined(separator: "; "))"))
         for child in dependents[taskID] ?? [] {
             guard let dependent = tasks[child], dependent.status == .queued else { continue }
             let reasons = ["foundation failed (task \(taskID))"]
             setStatus(child, .failed(reasons: reasons))
-            actions.append(.persist(.failed(spec: dependent.spec, reasons: reasons, attempts: dependent.attempts)))
+            actions.append(.persist(.failed(spec: dependent.spec, taskID: child, reasons: reasons, attempts: dependent.attempts)))
         }
     }
 

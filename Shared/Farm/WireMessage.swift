@@ -40,9 +40,10 @@ public struct TaskAssignment: Equatable, Sendable {
     /// Raw little-endian float32 (`WeightsPayload`); travels as frame 3.
     public var weights: Data?
 
-    /// An assignment whose id is computed from `spec`.
-    public init(spec: TaskSpec, foundationSHA256: String? = nil, weights: Data? = nil) {
-        taskID = spec.id
+    /// An assignment for `spec`; `taskID` must be `spec.id` (computed when not given:
+    /// the scheduler passes the id it holds, sparing a canonical encoding and a hash).
+    public init(spec: TaskSpec, taskID: String? = nil, foundationSHA256: String? = nil, weights: Data? = nil) {
+        self.taskID = taskID ?? spec.id
         self.spec = spec
         self.foundationSHA256 = foundationSHA256
         self.weights = weights
