@@ -61,7 +61,8 @@ final class CoordinatorShell {
         try router.set([
             .routerMandatory(true), .routerHandover(true),
             .maxMessageSize(Int64(WireProtocol.maxMessageBytes)),
-            .sendHighWaterMark(10_000), .receiveHighWaterMark(10_000),
+            .sendHighWaterMark(WireProtocol.perPeerQueueMessages),
+            .receiveHighWaterMark(WireProtocol.perPeerQueueMessages),
         ])
         try configureSecurity()
         try bindEndpoints()

@@ -204,6 +204,11 @@ public struct Scheduler: Sendable {
                 peers[peer] = known
                 actions.append(.log(.info, "worker \(hello.workerID) at \(hello.host) said hello again"))
             } else {
+                guard peers.count < WireProtocol.maxPeers else {
+                    actions.append(.log(.warning, "refused worker \(hello.workerID) at \(hello.host): already \(peers.count) workers"))
+                    send(.reject(reason: "the coordinator already serves \(WireProtocol.maxPeers) workers"), to: peer, now: now, into: &actions)
+                    return
+                }
                 peers[peer] = PeerEntry(hello: hello, lastHeard: now, lastSent: now, lease: nil, cached: Set(hello.cachedFoundations))
                 actions.append(.log(.info, "worker \(hello.workerID) joined from \(hello.host) with \(hello.cores) cores"))
             }

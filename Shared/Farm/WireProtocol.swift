@@ -24,10 +24,17 @@ public enum WireProtocol {
     /// A worker re-sends an unacknowledged result this often.
     public static let resultResendInterval: Duration = .seconds(3)
 
-    /// Largest whole message (all frames) a peer may send; also the value for
-    /// `ZMQ_MAXMSGSIZE`, so hostile bytes cannot make the coordinator allocate more.
-    /// 64 MiB holds a 784-H-H-10 network up to H of about 4,000 as float32.
-    public static let maxMessageBytes = 64 << 20
+    /// Largest frame a peer may send; also the value for `ZMQ_MAXMSGSIZE` (which
+    /// libzmq applies per frame), so hostile bytes cannot make the coordinator allocate
+    /// more. 16 MiB holds a 784-H-H-10 network up to H of about 1,700 as float32.
+    public static let maxMessageBytes = 16 << 20
+    /// Messages libzmq may queue per peer in each direction (`ZMQ_SNDHWM`/`ZMQ_RCVHWM`):
+    /// a worker has at most a result, a heartbeat and an error in flight, so 64 bounds a
+    /// hostile peer's share of memory (64 x 16 MiB) without ever stalling an honest one.
+    public static let perPeerQueueMessages = 64
+    /// Most workers the coordinator keeps state for at once; a hello beyond it is
+    /// rejected (bounded memory under a flood of connections; CURVE keeps strangers out).
+    public static let maxPeers = 1024
     /// Largest header JSON frame.
     public static let maxHeaderBytes = 1 << 20
     /// Longest worker id, host name or task id string.
@@ -35,7 +42,7 @@ public enum WireProtocol {
     /// Longest error or reject reason.
     public static let maxReasonBytes = 8 << 10
     /// Most cached foundation hashes a worker may list.
-    public static let maxCachedFoundations = 4096
+    public static let maxCachedFoundations = 256
     /// Most cores a worker may claim.
     public static let maxCores = 1 << 16
 
