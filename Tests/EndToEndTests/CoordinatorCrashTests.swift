@@ -146,17 +146,17 @@ extension EndToEnd {
             }
         }
 
-        @Test("Local workers exit soon after their coordinator is SIGKILLed instead of reconnecting for ever")
+        @Test("Local workers exit soon after their coordinator is SIGKILLed instead of reconnecting for ever", TestData.required)
         func localWorkersDoNotOutliveTheirCoordinator() throws {
+            let data = try TestData.requireDirectory()
             let scratch = try TemporaryDirectory("orphans")
             defer { scratch.remove() }
             let processes = Processes(logDirectory: scratch.url)
             defer { processes.killAll() }
             let run = scratch.path("run")
-            // No data needed: a dry run whose tasks each hold 60 s.
+            // Every task holds 60 s (a dry run would answer on the protocol thread, past the fault).
             let coordinator = try processes.coordinator(
-                ["sweep", "--dataset", "synthetic", "--dry-run", "--seeds", "2", "--methods", "frozen",
-                 "--local-workers", "2", "--out", run.path],
+                SmallSweep.arguments(data: data, out: run) + ["--local-workers", "2"],
                 environment: ["SEEDFARM_FAULTS": "delay=60"])
             try waitUntil("both local workers to start a task", unlessExited: coordinator) {
                 (0..<2).allSatisfy { index in

@@ -43,12 +43,13 @@ extension EndToEnd {
             let silent = try RawConnection(port: port)
             try silent.write(Array(ZMTP.greeting().prefix(20)))
             defer { silent.disconnect() }
-            // A frame announced at 65 MiB, over ZMQ_MAXMSGSIZE (64 MiB): refused at the
-            // frame header, before the coordinator allocates it.
+            // A frame 1 MiB over ZMQ_MAXMSGSIZE (`WireProtocol.maxMessageBytes`): refused at
+            // the frame header, before the coordinator allocates it.
+            let cap = WireProtocol.maxMessageBytes
             let oversized = try ZMTPDealer(port: port)
-            try oversized.connection.write(ZMTP.frameHeader(flags: 0, size: 65 << 20))
-            _ = try oversized.connection.writeRepeated(0x41, count: 65 << 20)
-            #expect(oversized.connection.waitForClose(timeout: closeTimeout), "a 65 MiB frame must get the connection closed")
+            try oversized.connection.write(ZMTP.frameHeader(flags: 0, size: cap + (1 << 20)))
+            _ = try oversized.connection.writeRepeated(0x41, count: cap + (1 << 20))
+            #expect(oversized.connection.waitForClose(timeout: closeTimeout), "a frame over the cap must get the connection closed")
 
             // 2. The protocol, on one handshaken connection.
             let peer = try ZMTPDealer(port: port)
@@ -79,13 +80,16 @@ extension EndToEnd {
                 weights: Data(count: 8))).encode()
             badFoundation[3] = Data(count: 8)  // weights that do not hash to the header's SHA-256
             try peer.send(badFoundation)
-            // 66 MiB in frames each under the per-frame cap: the whole-message cap must catch it.
+            // Two frames each under the per-frame cap that together exceed it: the
+            // whole-message check must catch them (the only time the coordinator holds
+            // more than the cap for one message).
+            let half = cap / 2 + (1 << 20)
             var bigMessage = ZMTP.frame([UInt8](version), more: true) + ZMTP.frame(Array("result".utf8), more: true)
-            bigMessage += ZMTP.frameHeader(flags: 0x01, size: 33 << 20)
+            bigMessage += ZMTP.frameHeader(flags: 0x01, size: half)
             try peer.connection.write(bigMessage)
-            _ = try peer.connection.writeRepeated(0x7B, count: 33 << 20)
-            try peer.connection.write(ZMTP.frameHeader(flags: 0, size: 33 << 20))
-            _ = try peer.connection.writeRepeated(0x00, count: 33 << 20)
+            _ = try peer.connection.writeRepeated(0x7B, count: half)
+            try peer.connection.write(ZMTP.frameHeader(flags: 0, size: half))
+            _ = try peer.connection.writeRepeated(0x00, count: half)
             // After all that, the same connection is still served: a result for a task not
             // in the sweep is acknowledged (and not recorded).
             try peer.send(Self.unknownResult())
