@@ -208,6 +208,7 @@ final class CoordinatorShell {
         if newlyDone > 0 {
             logger.log(.info, String(format: "%d tasks in %.2f s (%.0f tasks/s)", newlyDone, seconds, Double(newlyDone) / seconds))
         }
+        logger.flushSuppressed()
         journal.close()
         monitor?.close()
         zap?.stop()
@@ -339,14 +340,13 @@ struct ShellLogger {
 
     mutating func log(_ level: LogLevel, _ text: String) {
         if level == .debug && !showDebug { return }
+        let now = ContinuousClock.now
+        if now - windowStart > .seconds(1) {
+            flushSuppressed()
+            windowStart = now
+            warningsInWindow = 0
+        }
         if level == .warning {
-            let now = ContinuousClock.now
-            if now - windowStart > .seconds(1) {
-                if suppressed > 0 { write(.warning, "\(suppressed) more warnings suppressed in the last second") }
-                windowStart = now
-                warningsInWindow = 0
-                suppressed = 0
-            }
             warningsInWindow += 1
             if warningsInWindow > Self.warningsPerSecond {
                 suppressed += 1
@@ -354,6 +354,12 @@ struct ShellLogger {
             }
         }
         write(level, text)
+    }
+
+    /// Says how many warnings the limit swallowed; called as each window closes and at exit.
+    mutating func flushSuppressed() {
+        if suppressed > 0 { write(.warning, "\(suppressed) more warnings suppressed") }
+        suppressed = 0
     }
 
     private func write(_ level: LogLevel, _ text: String) {

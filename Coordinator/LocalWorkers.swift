@@ -25,10 +25,18 @@ final class LocalWorkers {
         for index in 0..<count {
             let process = Process()
             process.executableURL = executable
-            process.arguments = ["--connect", endpoint, "--threads", "1", "--id", "local-\(index)"]
+            // --exit-with-parent: a coordinator killed with SIGKILL leaves no orphans behind.
+            process.arguments = ["--connect", endpoint, "--threads", "1", "--id", "local-\(index)", "--exit-with-parent"]
                 + extraArguments + (dryRun ? ["--dry-run"] : [])
+            // OpenBLAS reads its thread count when it loads, before `worker` can set it.
+            var environment = ProcessInfo.processInfo.environment
+            environment["OPENBLAS_NUM_THREADS"] = "1"
+            process.environment = environment
             let logURL = logDirectory.appendingPathComponent("worker-\(index).log")
-            FileManager.default.createFile(atPath: logURL.path, contents: nil)
+            // Appended to, never truncated: a resumed sweep keeps the earlier logs.
+            if !FileManager.default.fileExists(atPath: logURL.path) {
+                FileManager.default.createFile(atPath: logURL.path, contents: nil)
+            }
             let log = try FileHandle(forWritingTo: logURL)
             log.seekToEndOfFile()
             process.standardOutput = log

@@ -20,13 +20,15 @@ enum ConnectCommand {
                                silence and reconnect (default 5)
           --dry-run            answer every task at once without training (to measure the
                                farm itself; the coordinator's sweep --dry-run uses it)
+          --exit-with-parent   stop (as on SIGTERM) when the process that started this one
+                               exits: how a coordinator's local workers end with it
         Reconnects with back-off (1 s doubling to 32 s) when the coordinator goes away.
         """
 
     static func main(_ arguments: [String]) throws -> Int32 {
         let options = try CommandLineArguments(
             arguments, options: ["connect", "threads", "id", "curve-secret", "server-key", "heartbeat-timeout"],
-            flags: ["help", "dry-run"])
+            flags: ["help", "dry-run", "exit-with-parent"])
         if options.has("help") {
             print(usage)
             return 0
@@ -44,6 +46,7 @@ enum ConnectCommand {
             endpoint: endpoint, workerID: options.string("id") ?? "\(host)-\(getpid())", host: host,
             cores: threads, curve: try curveSettings(options))
         configuration.dryRun = options.has("dry-run")
+        if options.has("exit-with-parent") { configuration.parentProcess = getppid() }
         if let timeout = try options.double("heartbeat-timeout") {
             guard timeout > 1 else { throw CommandLineArguments.UsageError("--heartbeat-timeout must exceed the 1 s heartbeat") }
             configuration.settings.livenessTimeout = .milliseconds(Int(timeout * 1000))

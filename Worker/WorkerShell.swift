@@ -18,6 +18,8 @@ final class WorkerShell {
         var curve: (keyPair: CurveKeyPair, serverKey: CurveKey)?
         var settings = WorkerSettings()
         var dryRun = false
+        /// When set, the worker stops once its parent is no longer this process.
+        var parentProcess: pid_t?
     }
 
     private let configuration: Configuration
@@ -53,6 +55,10 @@ final class WorkerShell {
         // Poll often enough to notice a stop request and keep every timer of the session.
         let pollTimeout = min(configuration.settings.heartbeatInterval / 4, .milliseconds(250))
         while exitCode == nil {
+            if !stopSent, let parent = configuration.parentProcess, getppid() != parent {
+                log(.warning, "the coordinator that started this worker is gone; stopping")
+                stopRequested.store(true, ordering: .relaxed)
+            }
             if !stopSent && stopRequested.load(ordering: .relaxed) {
                 stopSent = true
                 perform(session.handle(.stop(finishCurrent: false), now: now))

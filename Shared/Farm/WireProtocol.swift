@@ -52,3 +52,11 @@ public enum WireProtocol {
         case hello, welcome, reject, ready, task, wait, bye, heartbeat, result, ack, error
     }
 }
+
+extension Duration {
+    /// Seconds with one decimal, for log lines ("5.1 s").
+    public var logText: String {
+        let (seconds, attoseconds) = components
+        return String(format: "%.1f s", Double(seconds) + Double(attoseconds) * 1e-18)
+    }
+}

@@ -185,7 +185,7 @@ public struct WorkerSession: Sendable {
             break
         }
         if now - lastHeard > settings.livenessTimeout {
-            actions.append(.log(.warning, "coordinator silent for \(now - lastHeard); reconnecting in \(backoff)"))
+            actions.append(.log(.warning, "coordinator silent for \((now - lastHeard).logText); reconnecting in \(backoff.logText)"))
             actions.append(.disconnect)
             connection = .down(reconnectAt: now + backoff)
             backoff = min(backoff * 2, settings.reconnectMaxDelay)
