@@ -390,7 +390,7 @@ public struct Scheduler: Sendable {
             guard let entry = peers[peer] else { continue }
             if now - entry.lastHeard > settings.livenessTimeout {
                 peers[peer] = nil
-                actions.append(.log(.warning, "worker \(entry.hello.workerID) presumed dead (silent since \(entry.lastHeard))"))
+                actions.append(.log(.warning, "worker \(entry.hello.workerID) presumed dead (silent for \((now - entry.lastHeard).logText))"))
                 if let lease = entry.lease {
                     loseLease(lease, reason: "worker \(entry.hello.workerID) presumed dead while running it", into: &actions)
                 }
