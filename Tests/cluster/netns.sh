@@ -15,16 +15,19 @@
 # Sourcing it (`. Tests/cluster/netns.sh`) defines the same as functions netns_up, ...
 # Needs root and `ip` (iproute2); `check` needs ping (iputils-ping, installed if missing). Without them
 # `check` prints "SKIP: reason" and exits 0; the other subcommands fail.
+# SF_NETNS_PREFIX=NAME (default sf) names the namespaces NAME-coord, NAME-w1, NAME-w2, NAME-lan
+# instead, so two tests on one machine do not tear down each other's hosts.
 set -euo pipefail
 
-NETNS_LAN=sf-lan
+NETNS_PREFIX=${SF_NETNS_PREFIX:-sf}
+NETNS_LAN=$NETNS_PREFIX-lan
 NETNS_HOSTS=(coord w1 w2)
 declare -A NETNS_ADDR=([coord]=10.77.0.1 [w1]=10.77.0.11 [w2]=10.77.0.12)
 
-_ns() { # coord|w1|w2|sf-coord... -> namespace name
+_ns() { # coord|w1|w2|PREFIX-coord... -> namespace name
     case $1 in
-        coord|w1|w2) echo "sf-$1" ;;
-        sf-coord|sf-w1|sf-w2) echo "$1" ;;
+        coord|w1|w2) echo "$NETNS_PREFIX-$1" ;;
+        "$NETNS_PREFIX-coord"|"$NETNS_PREFIX-w1"|"$NETNS_PREFIX-w2") echo "$1" ;;
         *) echo "netns.sh: unknown host '$1' (coord, w1 or w2)" >&2; return 2 ;;
     esac
 }
@@ -32,8 +35,8 @@ _ns() { # coord|w1|w2|sf-coord... -> namespace name
 netns_down() {
     local h
     for h in "${NETNS_HOSTS[@]}" ; do
-        ip netns pids "sf-$h" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
-        ip netns del "sf-$h" 2>/dev/null || true
+        ip netns pids "$NETNS_PREFIX-$h" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+        ip netns del "$NETNS_PREFIX-$h" 2>/dev/null || true
     done
     ip netns del "$NETNS_LAN" 2>/dev/null || true
 }
@@ -46,7 +49,7 @@ netns_up() {
     ip -n "$NETNS_LAN" link add sf-br type bridge
     ip -n "$NETNS_LAN" link set sf-br up
     for h in "${NETNS_HOSTS[@]}"; do
-        ns=sf-$h
+        ns=$NETNS_PREFIX-$h
         ip netns add "$ns"
         ip -n "$ns" link set lo up
         # veth created inside the host namespace, peer moved to the LAN namespace.
@@ -59,7 +62,7 @@ netns_up() {
 }
 
 netns_link() { # down|up host
-    local h=${2#sf-}
+    local h=${2#"$NETNS_PREFIX"-}
     _ns "$h" >/dev/null
     ip -n "$NETNS_LAN" link set "port-$h" "$1"
 }
@@ -76,11 +79,11 @@ netns_ping() { # from to-host: 0 when 2 pings get through within 3 s
 
 netns_status() {
     local h
-    ip netns list | grep -E '^sf-' || { echo "no sf- namespaces"; return 0; }
+    ip netns list | grep -E "^$NETNS_PREFIX-" || { echo "no $NETNS_PREFIX- namespaces"; return 0; }
     for h in "${NETNS_HOSTS[@]}"; do
-        ip netns list | grep -q "^sf-$h\b" || continue
-        printf 'sf-%s: %s, bridge port %s\n' "$h" \
-            "$(ip -n "sf-$h" -br addr show dev eth0 | awk '{print $3}')" \
+        ip netns list | grep -q "^$NETNS_PREFIX-$h\b" || continue
+        printf '%s-%s: %s, bridge port %s\n' "$NETNS_PREFIX" "$h" \
+            "$(ip -n "$NETNS_PREFIX-$h" -br addr show dev eth0 | awk '{print $3}')" \
             "$(ip -n "$NETNS_LAN" -br link show dev "port-$h" | awk '{print $2}')"
     done
 }
@@ -111,7 +114,7 @@ netns_check() {
     _check "link-up w1: coord reaches w1 again" yes "$(_reach coord w1)"
     netns_down
     trap - EXIT
-    _check "down removes every sf- namespace" 0 "$(ip netns list | grep -c '^sf-' || true)"
+    _check "down removes every $NETNS_PREFIX- namespace" 0 "$(ip netns list | grep -c "^$NETNS_PREFIX-" || true)"
     echo "netns: $failures failed"
     return $((failures > 0))
 }
