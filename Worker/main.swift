@@ -23,7 +23,12 @@ func runWorker() -> Int32 {
         case "--help", "-h", "help":
             print(usage)
             return 0
-        case let first? where first.hasPrefix("--"): return try ConnectCommand.main(arguments)
+        case let first? where first.hasPrefix("--"):
+            if arguments.contains("--help") {
+                print(ConnectCommand.usage)
+                return 0
+            }
+            return try ConnectCommand.main(arguments)
         default:
             throw CommandLineArguments.UsageError(arguments.isEmpty ? "no command given" : "unknown command '\(arguments[0])'")
         }

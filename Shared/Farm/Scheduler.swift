@@ -394,7 +394,8 @@ public struct Scheduler: Sendable {
                 if let lease = entry.lease {
                     loseLease(lease, reason: "worker \(entry.hello.workerID) presumed dead while running it", into: &actions)
                 }
-            } else if now - entry.lastSent >= settings.heartbeatInterval {
+            } else if !isFinished && now - entry.lastSent >= settings.heartbeatInterval {
+                // Once the sweep is over every peer has been told bye: nothing to keep alive.
                 send(.heartbeat, to: peer, now: now, into: &actions)
             }
         }

@@ -28,6 +28,7 @@ enum TestData {
         try #require(
             FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue,
             "\(variable)=\(path) is not a directory")
-        return path
+        // Absolute, so child processes started in other directories find it too.
+        return URL(fileURLWithPath: path).standardizedFileURL.path
     }
 }
