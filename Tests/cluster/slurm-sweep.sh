@@ -39,7 +39,8 @@ fi
 work=$2
 standin=0
 [[ $(readlink -f "$SEEDFARM_BIN") == $(readlink -f "$here/standin") ]] && standin=1
-read -r -a sweep_args <<<"${SEEDFARM_SWEEP_ARGS:-}"
+# Never the default dataset (MNIST, which may be downloaded): tests stay offline.
+read -r -a sweep_args <<<"${SEEDFARM_SWEEP_ARGS:---dataset synthetic --seeds 1 --epochs-foundation 1 --epochs-adapt 1}"
 failures=0
 check() { # name expected actual
     if [[ $2 == "$3" ]]; then echo "ok: $1"; else echo "FAIL: $1 (expected $2, got $3)"; failures=$((failures + 1)); fi

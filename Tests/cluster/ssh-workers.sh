@@ -97,7 +97,8 @@ check "workers running after start" "$expected" "$(count_pids)"
 check "status exits 0 with all running" 0 "$(status_rc)"
 SEEDFARM_STANDIN_TASKS=$((expected * 4)) \
     "$SEEDFARM_BIN/coordinator" sweep --bind "tcp://127.0.0.1:$coord_port" --local-workers 0 \
-    --out "$T/sweep" ${SEEDFARM_SWEEP_ARGS:-} >"$T/coordinator.log" 2>&1 &
+    --out "$T/sweep" ${SEEDFARM_SWEEP_ARGS:---dataset synthetic --seeds 2 --methods frozen,bitfit --epochs-foundation 1 --epochs-adapt 1} \
+    >"$T/coordinator.log" 2>&1 &
 coord_pid=$!
 rc=0; wait "$coord_pid" || rc=$?; coord_pid=""
 check "sweep completes with the ssh-started workers" 0 "$rc"
