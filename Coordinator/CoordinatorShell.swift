@@ -192,7 +192,8 @@ final class CoordinatorShell {
                 logger.log(.error, "every local worker exited before the sweep finished; see \(run.url.path)/logs")
                 return 1
             }
-            let ready = try Poller([router] + (monitor.map { [$0] } ?? [])).poll(timeout: pollTimeout)
+            // After the end, poll briefly: the loop only waits for workers to hear bye and exit.
+            let ready = try Poller([router] + (monitor.map { [$0] } ?? [])).poll(timeout: finishedAt == nil ? pollTimeout : .milliseconds(5))
             var actions: [SchedulerAction] = []
             if ready.contains(router) { actions += receiveBatch() }
             reportRefusals(monitorReady: monitor.map(ready.contains) ?? false)

@@ -281,9 +281,13 @@ public struct SweepSpec: Equatable, Sendable {
         let foundations = self.foundations
         let methodSettings = methods.sorted().flatMap(adaptations(of:))
         var result = foundations.map(TaskSpec.init(foundation:))
-        for foundation in foundations {
-            for adaptation in methodSettings {
-                result.append(TaskSpec(foundation: foundation, adaptation: adaptation))
+        // Adapts that train before `frozen` ones, which only evaluate: the cheapest
+        // tasks come last, where they fill the idle tail of a sweep's last round.
+        for trains in [true, false] {
+            for foundation in foundations {
+                for adaptation in methodSettings where (adaptation.method != .frozen) == trains {
+                    result.append(TaskSpec(foundation: foundation, adaptation: adaptation))
+                }
             }
         }
         return result

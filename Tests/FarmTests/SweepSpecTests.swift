@@ -93,10 +93,13 @@ import Farm
         let foundations = tasks.filter { $0.kind == .foundation }
         #expect(foundations.count == 2)
         #expect(tasks.count == 2 + 2 * (1 + 1 + 2))
-        // Foundations first, then adapts in table order per foundation.
+        // Foundations first, then the adapts that train in table order per foundation, then
+        // the frozen ones (the cheapest, to fill the last round).
         #expect(tasks.prefix(2).allSatisfy { $0.kind == .foundation })
         #expect(tasks[2...].allSatisfy { $0.kind == .adapt })
-        #expect(tasks[2...].prefix(4).map { $0.adaptation?.method } == [.frozen, .taugate, .lora, .lora])
+        #expect(tasks[2...].prefix(3).map { $0.adaptation?.method } == [.taugate, .lora, .lora])
+        #expect(tasks.suffix(2).map { $0.adaptation?.method } == [.frozen, .frozen])
+        #expect(tasks.suffix(2).map { $0.foundation.seed } == [0, 1])
         // Every adapt depends on a foundation of the sweep.
         let foundationIDs = Set(foundations.map(\.id))
         #expect(tasks.compactMap(\.dependency).allSatisfy { foundationIDs.contains($0.id) })
