@@ -142,8 +142,16 @@ final class CoordinatorShell {
             logger.log(.info, "accepting workers at \(try router.lastEndpoint)")
         }
         if options.localWorkers > 0 {
-            try router.bind("tcp://127.0.0.1:*")
-            localEndpoint = try router.lastEndpoint
+            // A Unix socket in the run directory: only its owner can connect (other users
+            // of this host cannot reach an unauthenticated endpoint). Loopback TCP when the
+            // path is too long for a socket address or the file system refuses sockets.
+            let socketPath = run.url.appendingPathComponent("coordinator.ipc").path
+            if socketPath.utf8.count < 100, (try? router.bind("ipc://\(socketPath)")) != nil {
+                localEndpoint = "ipc://\(socketPath)"
+            } else {
+                try router.bind("tcp://127.0.0.1:*")
+                localEndpoint = try router.lastEndpoint
+            }
         }
     }
 
@@ -172,7 +180,14 @@ final class CoordinatorShell {
                 logDirectory: run.url.appendingPathComponent("logs"), dryRun: options.dryRun)
             logger.log(.info, "started \(options.localWorkers) local worker(s); logs in \(run.url.path)/logs")
         }
-        defer { localWorkers.stop() }
+        defer {
+            localWorkers.stop()
+            router.close()
+            // libzmq unlinks it from its I/O thread, which the process exit may outrun.
+            if let path = localEndpoint?.dropFirst("ipc://".count), localEndpoint?.hasPrefix("ipc://") == true {
+                unlink(String(path))
+            }
+        }
         let throughputStart = clock.now
         let doneAtStart = scheduler.progress.done
         var finishedAt: Duration? = scheduler.isFinished ? now : nil
