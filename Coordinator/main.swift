@@ -1,5 +1,6 @@
 import Farm
 import Foundation
+import ZeroMQ
 
 /// `coordinator`: runs sweeps over a farm of workers and renders their tables.
 /// Exit codes: 0 success, 1 runtime failure (including tasks that failed), 2 usage error.
@@ -12,36 +13,29 @@ let usage = """
     Errors go to stderr; exit 0 on success, 1 on a runtime failure, 2 on a usage error.
     """
 
-func runCoordinator() -> Int32 {
-    let arguments = Array(CommandLine.arguments.dropFirst())
-    let rest = Array(arguments.dropFirst())
-    do {
-        switch arguments.first {
-        case "sweep":
-            if rest.contains("--help") {
-                print(SweepOptions.usage)
-                return 0
-            }
-            let options = try SweepOptions(rest)
-            signal(SIGTERM) { _ in interruptRequested.store(true, ordering: .relaxed) }
-            signal(SIGINT) { _ in interruptRequested.store(true, ordering: .relaxed) }
-            signal(SIGPIPE, SIG_IGN)
-            return try CoordinatorShell(options).runSweep()
-        case "table": return try TableCommand.main(rest)
-        case "keygen": return try KeyFiles.keygen(rest, program: "coordinator")
-        case "--help", "-h", "help":
-            print(usage)
+let arguments = Array(CommandLine.arguments.dropFirst())
+let rest = Array(arguments.dropFirst())
+exit(CommandLineTool.exitCode(program: "coordinator") {
+    switch arguments.first {
+    case "sweep":
+        if rest.contains("--help") {
+            print(SweepOptions.usage)
             return 0
-        default:
-            throw CommandLineArguments.UsageError(arguments.isEmpty ? "no command given" : "unknown command '\(arguments[0])'")
         }
-    } catch let error as CommandLineArguments.UsageError {
-        FileHandle.standardError.write(Data("coordinator: \(error)\n".utf8))
-        return 2
-    } catch {
-        FileHandle.standardError.write(Data("coordinator: \(error)\n".utf8))
-        return 1
+        let options = try SweepOptions(rest)
+        signal(SIGTERM) { _ in interruptRequested.store(true, ordering: .relaxed) }
+        signal(SIGINT) { _ in interruptRequested.store(true, ordering: .relaxed) }
+        signal(SIGPIPE, SIG_IGN)
+        return try CoordinatorShell(options).runSweep()
+    case "table": return try TableCommand.main(rest)
+    case "keygen":
+        return try CommandLineTool.keygen(rest, program: "coordinator") {
+            try CurveKeyPair.generateFiles(prefix: $0, overwrite: true)
+        }
+    case "--help", "-h", "help":
+        print(usage)
+        return 0
+    default:
+        throw CommandLineArguments.UsageError(arguments.isEmpty ? "no command given" : "unknown command '\(arguments[0])'")
     }
-}
-
-exit(runCoordinator())
+})

@@ -1,5 +1,6 @@
 import Farm
 import Foundation
+import ZeroMQ
 
 /// `worker`: joins a coordinator and trains what it is given; also runs one task locally
 /// and measures this host. Exit codes: 0 success, 1 runtime failure, 2 usage error.
@@ -13,32 +14,25 @@ let usage = """
     Errors go to stderr; exit 0 on success, 1 on a runtime failure, 2 on a usage error.
     """
 
-func runWorker() -> Int32 {
-    let arguments = Array(CommandLine.arguments.dropFirst())
-    do {
-        switch arguments.first {
-        case "run": return try RunCommand.main(Array(arguments.dropFirst()))
-        case "bench": return try BenchCommand.main(Array(arguments.dropFirst()))
-        case "keygen": return try KeyFiles.keygen(Array(arguments.dropFirst()), program: "worker")
-        case "--help", "-h", "help":
-            print(usage)
-            return 0
-        case let first? where first.hasPrefix("--"):
-            if arguments.contains("--help") {
-                print(ConnectCommand.usage)
-                return 0
-            }
-            return try ConnectCommand.main(arguments)
-        default:
-            throw CommandLineArguments.UsageError(arguments.isEmpty ? "no command given" : "unknown command '\(arguments[0])'")
+let arguments = Array(CommandLine.arguments.dropFirst())
+exit(CommandLineTool.exitCode(program: "worker") {
+    switch arguments.first {
+    case "run": return try RunCommand.main(Array(arguments.dropFirst()))
+    case "bench": return try BenchCommand.main(Array(arguments.dropFirst()))
+    case "keygen":
+        return try CommandLineTool.keygen(Array(arguments.dropFirst()), program: "worker") {
+            try CurveKeyPair.generateFiles(prefix: $0, overwrite: true)
         }
-    } catch let error as CommandLineArguments.UsageError {
-        FileHandle.standardError.write(Data("worker: \(error)\n\(usage)\n".utf8))
-        return 2
-    } catch {
-        FileHandle.standardError.write(Data("worker: \(error)\n".utf8))
-        return 1
+    case "--help", "-h", "help":
+        print(usage)
+        return 0
+    case let first? where first.hasPrefix("--"):
+        if arguments.contains("--help") {
+            print(ConnectCommand.usage)
+            return 0
+        }
+        return try ConnectCommand.main(arguments)
+    default:
+        throw CommandLineArguments.UsageError(arguments.isEmpty ? "no command given" : "unknown command '\(arguments[0])'")
     }
-}
-
-exit(runWorker())
+})
