@@ -194,7 +194,6 @@ final class CoordinatorShell {
         let pollTimeout = Duration.milliseconds(100)
         while true {
             if interruptRequested.load(ordering: .relaxed) {
-                progress.finishLine()
                 logger.log(.warning, "interrupted: finished results are in the journal; run the same command again to resume")
                 return 1
             }
@@ -203,7 +202,6 @@ final class CoordinatorShell {
                 if localWorkers.running == 0 && (options.bind == nil || now - finishedAt > .seconds(2)) { break }
                 if now - finishedAt > .seconds(5) { break }
             } else if options.bind == nil && localWorkers.processes.count > 0 && localWorkers.running == 0 {
-                progress.finishLine()
                 logger.log(.error, "every local worker exited before the sweep finished; see \(run.url.path)/logs")
                 return 1
             }
@@ -214,7 +212,8 @@ final class CoordinatorShell {
             reportRefusals(monitorReady: monitor.map(ready.contains) ?? false)
             actions += scheduler.handle(.tick, now: now)
             if try perform(actions), finishedAt == nil { finishedAt = now }
-            progress.update(scheduler.progress)
+            // A log line erased the progress line: draw it again.
+            progress.update(scheduler.progress, force: logger.takeWroteSomething())
         }
         progress.update(scheduler.progress, force: true)
         progress.finishLine()
@@ -286,9 +285,7 @@ final class CoordinatorShell {
                 artifactCache[sha] = weights
             case let .persist(record): records.append(record)
             case .send, .sendTask: sends.append(action)
-            case let .log(level, text):
-                progress.finishLine()
-                logger.log(level, text)
+            case let .log(level, text): logger.log(level, text)
             case .finished: finished = true
             }
         }
@@ -352,7 +349,16 @@ struct ShellLogger {
     private var warningsInWindow = 0
     private var suppressed = 0
     private let showDebug = ProcessInfo.processInfo.environment["SEEDFARM_DEBUG"] != nil
+    /// On a terminal each line first erases the progress line it overwrites.
+    private let erasePrefix = isatty(STDERR_FILENO) == 1 ? "\r\u{1B}[K" : ""
+    private var wroteSomething = false
     static let warningsPerSecond = 20
+
+    /// Whether a line was written since the last call.
+    mutating func takeWroteSomething() -> Bool {
+        defer { wroteSomething = false }
+        return wroteSomething
+    }
 
     mutating func log(_ level: LogLevel, _ text: String) {
         if level == .debug && !showDebug { return }
@@ -378,8 +384,9 @@ struct ShellLogger {
         suppressed = 0
     }
 
-    private func write(_ level: LogLevel, _ text: String) {
+    private mutating func write(_ level: LogLevel, _ text: String) {
         let stamp = ISO8601DateFormatter().string(from: Date())
-        FileHandle.standardError.write(Data("\(stamp) coordinator \(level.rawValue): \(text)\n".utf8))
+        FileHandle.standardError.write(Data("\(erasePrefix)\(stamp) coordinator \(level.rawValue): \(text)\n".utf8))
+        wroteSomething = true
     }
 }
