@@ -221,7 +221,8 @@ final class CoordinatorShell {
         // Up to the last result, not the linger for byes after it.
         let seconds = ((finishedAt.map { start + $0 } ?? clock.now) - throughputStart).seconds
         if newlyDone > 0 {
-            logger.log(.info, String(format: "%d tasks in %.2f s (%.0f tasks/s)", newlyDone, seconds, Double(newlyDone) / seconds))
+            let rate = Double(newlyDone) / seconds
+            logger.log(.info, String(format: rate < 10 ? "%d tasks in %.2f s (%.2f tasks/s)" : "%d tasks in %.2f s (%.0f tasks/s)", newlyDone, seconds, rate))
         }
         logger.flushSuppressed()
         journal.close()
