@@ -26,6 +26,7 @@ exit(CommandLineTool.exitCode(program: "coordinator") {
         signal(SIGTERM) { _ in interruptRequested.store(true, ordering: .relaxed) }
         signal(SIGINT) { _ in interruptRequested.store(true, ordering: .relaxed) }
         signal(SIGPIPE, SIG_IGN)
+        CommandLineTool.unblockSignals([SIGTERM, SIGINT])
         return try CoordinatorShell(options).runSweep()
     case "table": return try TableCommand.main(rest)
     case "keygen":

@@ -74,6 +74,7 @@ enum ConnectCommand {
     static func installStopHandlers() {
         signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
+        CommandLineTool.unblockSignals([SIGTERM, SIGINT])
     }
 }
 

@@ -16,6 +16,16 @@ public enum CommandLineTool {
         }
     }
 
+    /// Unblocks `signals` for this thread (and the threads it starts): a process inherits
+    /// its parent's signal mask, and a parent that blocked SIGTERM would otherwise leave
+    /// this one deaf to it.
+    public static func unblockSignals(_ signals: [Int32]) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in signals { sigaddset(&set, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
     /// `PROGRAM keygen --out PREFIX [--force]`: a CURVE key pair in PREFIX.key (secret,
     /// 0600) and PREFIX.pub. Farm knows no ZeroMQ, so the caller passes the generator.
     public static func keygen(
