@@ -81,11 +81,11 @@ final class CoordinatorShell {
     private func configureSecurity() throws {
         guard let secretPath = options.curveSecretPath, let keysPath = options.allowKeysPath else {
             if let bind = options.bind, !Self.isLoopback(bind) {
-                logger.log(.warning, """
-                    !!! \(bind) accepts workers from the network WITHOUT encryption or authentication:
-                    !!! anyone who can reach it can join, read task specs and send results.
-                    !!! Use --curve-secret FILE --allow-keys DIR (see README, "Running on a cluster").
-                    """)
+                for line in [
+                    "!!! \(bind) accepts workers from the network WITHOUT encryption or authentication:",
+                    "!!! anyone who can reach it can join, read task specs and send results.",
+                    "!!! Use --curve-secret FILE --allow-keys DIR (see README, \"Running on a cluster\").",
+                ] { logger.log(.warning, line) }
             }
             return
         }
@@ -379,6 +379,20 @@ struct ShellLogger {
         write(level, text)
     }
 
+    /// `text` with control characters escaped: worker ids, hosts and reasons come from
+    /// peers, and a newline or a terminal escape in them must not forge log lines.
+    static func printable(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+                result += String(format: "\\x%02X", scalar.value)
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
     /// Says how many warnings the limit swallowed; called as each window closes and at exit.
     mutating func flushSuppressed() {
         if suppressed > 0 { write(.warning, "\(suppressed) more warnings suppressed") }
@@ -387,7 +401,7 @@ struct ShellLogger {
 
     private mutating func write(_ level: LogLevel, _ text: String) {
         let stamp = ISO8601DateFormatter().string(from: Date())
-        FileHandle.standardError.write(Data("\(erasePrefix)\(stamp) coordinator \(level.rawValue): \(text)\n".utf8))
+        FileHandle.standardError.write(Data("\(erasePrefix)\(stamp) coordinator \(level.rawValue): \(Self.printable(text))\n".utf8))
         wroteSomething = true
     }
 }
