@@ -54,7 +54,6 @@ struct SweepOptions {
         }
         do {
             var spec = SweepSpec()
-            spec.datasets = ["mnist"]
             if let path = options.string("config") { spec = try SweepSpec.load(from: URL(fileURLWithPath: path)) }
             switch (options.string("dataset"), options.string("data")) {
             case (.some, .some): throw CommandLineArguments.UsageError("give --dataset or --data, not both")

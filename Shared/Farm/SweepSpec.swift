@@ -15,7 +15,7 @@ import Foundation
 /// ```
 ///
 /// Missing keys take the defaults of experiment.md (5 seeds, all six methods,
-/// `mnist-subset`, angle 45, 5 and 5 epochs, batch 128, hidden 128, the per-method
+/// `mnist`, angle 45, 5 and 5 epochs, batch 128, hidden 128, the per-method
 /// learning rates of `defaultLearningRates`). Unknown keys are refused.
 public struct SweepSpec: Equatable, Sendable {
     /// Seeds, one foundation per seed per foundation setting.
@@ -50,9 +50,9 @@ public struct SweepSpec: Equatable, Sendable {
 
     /// Catalogue names a worker can load (experiment.md, "Data").
     public static let knownDatasets = ["mnist", "mnist-subset", "fashion-mnist", "synthetic"]
-    /// The dataset used when a spec names neither `dataset` nor `data`: the one these
-    /// machines hold a copy of.
-    public static let defaultDataset = "mnist-subset"
+    /// The dataset used when a spec names neither `dataset` nor `data`: the full MNIST,
+    /// which the coordinator downloads once into the user cache when it is absent.
+    public static let defaultDataset = "mnist"
     /// Default learning rates (experiment.md, "Methods" and "Model and training").
     public static let defaultLearningRates: [String: Double] = [
         "foundation": 1e-3, "bitfit": 1e-2, "taugate": 1e-2, "lora": 1e-3, "full": 1e-3, "ia3": 1e-2,

@@ -15,7 +15,7 @@ import Farm
         let spec = try decode("{}")
         #expect(spec.seeds == [0, 1, 2, 3, 4])
         #expect(spec.methods == MethodName.allCases)
-        #expect(spec.datasets == ["mnist-subset"])
+        #expect(spec.datasets == ["mnist"])
         #expect(spec.angles == [45])
         #expect(spec.foundationEpochs == [5] && spec.adaptationEpochs == [5])
         #expect(spec.batchSizes == [128] && spec.hiddenWidths == [128])
