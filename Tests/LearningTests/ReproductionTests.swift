@@ -23,7 +23,7 @@ import Testing
     /// The band around each reference mean. Full FT's and LoRA's 0° accuracy
     /// (how much they forget) spread most across seeds: measured sample std 0.016-0.024,
     /// so a 5-seed mean has a standard error near 0.01 and a 0.02 band is under 2 SE.
-    /// Seeds 0-4 give full 0.558 (0.574 over seeds 0-14; an independent numpy
+    /// Seeds 0-4 give full 0.558 (0.576 ± 0.005 over seeds 0-29; an independent numpy
     /// implementation of the protocol gave 0.5875 over 10 seeds), so those two cells get
     /// 0.035 (about 3 SE); every other cell is held to 0.02.
     static func tolerance(_ kind: MethodKind, upright: Bool) -> Double {
