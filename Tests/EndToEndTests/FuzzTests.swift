@@ -60,12 +60,9 @@ extension EndToEnd {
             defer { processes.killAll() }
             let run = scratch.path("run")
             let port = try freeLoopbackPort()
-            let coordinator = try processes.coordinator(
-                SmallSweep.arguments(data: data, out: run) + ["--bind", "tcp://127.0.0.1:\(port)", "--local-workers", "2"],
+            let coordinator = try processes.acceptingCoordinator(
+                SmallSweep.arguments(data: data, out: run) + ["--local-workers", "2"], port: port,
                 environment: ["SEEDFARM_FAULTS": "delay=\(Self.taskDelaySeconds)"])
-            try waitUntil("the coordinator to accept workers", unlessExited: coordinator) {
-                coordinator.stderr.contains("accepting workers at")
-            }
             let memory = MemorySampler(pid: coordinator.pid)
             memory.start()
             defer { memory.stop() }

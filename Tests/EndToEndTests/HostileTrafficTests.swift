@@ -22,12 +22,9 @@ extension EndToEnd {
             let run = scratch.path("run")
             let port = try freeLoopbackPort()
             // Slow tasks (0.5 s each) keep the sweep running while the traffic goes in.
-            let coordinator = try processes.coordinator(
-                SmallSweep.arguments(data: data, out: run) + ["--bind", "tcp://127.0.0.1:\(port)", "--local-workers", "2"],
+            let coordinator = try processes.acceptingCoordinator(
+                SmallSweep.arguments(data: data, out: run) + ["--local-workers", "2"], port: port,
                 environment: ["SEEDFARM_FAULTS": "delay=0.5"])
-            try waitUntil("the coordinator to accept workers", unlessExited: coordinator) {
-                coordinator.stderr.contains("accepting workers at")
-            }
             var random = SplitMix64(seed: 0x5EED_FA2A)
             let closeTimeout = Duration.seconds(15)
 

@@ -320,3 +320,14 @@ extension Duration {
         return TimeInterval(seconds) + TimeInterval(attoseconds) * 1e-18
     }
 }
+
+extension Processes {
+    /// A coordinator that also accepts workers at loopback `port`, returned once it says so.
+    func acceptingCoordinator(_ arguments: [String], port: UInt16, environment: [String: String] = [:]) throws -> ChildProcess {
+        let coordinator = try coordinator(arguments + ["--bind", "tcp://127.0.0.1:\(port)"], environment: environment)
+        try waitUntil("the coordinator to accept workers", unlessExited: coordinator) {
+            coordinator.stderr.contains("accepting workers at")
+        }
+        return coordinator
+    }
+}

@@ -20,12 +20,10 @@ extension EndToEnd {
             let processes = Processes(logDirectory: scratch.url)
             defer { processes.killAll() }
             let run = scratch.path("run")
-            let endpoint = "tcp://127.0.0.1:\(try freeLoopbackPort())"
-            let coordinator = try processes.coordinator(
-                SmallSweep.arguments(data: data, out: run) + ["--bind", endpoint, "--local-workers", "0", "--heartbeat-timeout", "2"])
-            try waitUntil("the coordinator to accept workers", unlessExited: coordinator) {
-                coordinator.stderr.contains("accepting workers at")
-            }
+            let port = try freeLoopbackPort()
+            let endpoint = "tcp://127.0.0.1:\(port)"
+            let coordinator = try processes.acceptingCoordinator(
+                SmallSweep.arguments(data: data, out: run) + ["--local-workers", "0", "--heartbeat-timeout", "2"], port: port)
 
             // 1. The victim holds every task it gets for two minutes: a window to kill it in.
             let victim = try processes.worker(
@@ -70,12 +68,10 @@ extension EndToEnd {
             defer { processes.killAll() }
             let run = scratch.path("run")
             let journalURL = run.appendingPathComponent("journal.jsonl")
-            let endpoint = "tcp://127.0.0.1:\(try freeLoopbackPort())"
-            let coordinator = try processes.coordinator(
-                SmallSweep.arguments(data: data, out: run) + ["--bind", endpoint, "--local-workers", "0", "--heartbeat-timeout", "2"])
-            try waitUntil("the coordinator to accept workers", unlessExited: coordinator) {
-                coordinator.stderr.contains("accepting workers at")
-            }
+            let port = try freeLoopbackPort()
+            let endpoint = "tcp://127.0.0.1:\(port)"
+            let coordinator = try processes.acceptingCoordinator(
+                SmallSweep.arguments(data: data, out: run) + ["--local-workers", "0", "--heartbeat-timeout", "2"], port: port)
             // 1. The stalled worker takes a task and is frozen (SIGSTOP) while it holds it.
             let stalled = try processes.worker(
                 "stalled", ["--connect", endpoint, "--id", "stalled"], environment: ["SEEDFARM_FAULTS": "delay=1"])

@@ -16,13 +16,11 @@ extension EndToEnd {
             let processes = Processes(logDirectory: scratch.url)
             defer { processes.killAll() }
             let run = scratch.path("run")
-            let endpoint = "tcp://127.0.0.1:\(try freeLoopbackPort())"
+            let port = try freeLoopbackPort()
+            let endpoint = "tcp://127.0.0.1:\(port)"
             // A long heartbeat timeout: the task may only come back through the worker's own word.
-            let coordinator = try processes.coordinator(
-                SmallSweep.arguments(data: data, out: run) + ["--bind", endpoint, "--local-workers", "0", "--heartbeat-timeout", "60"])
-            try waitUntil("the coordinator to accept workers", unlessExited: coordinator) {
-                coordinator.stderr.contains("accepting workers at")
-            }
+            let coordinator = try processes.acceptingCoordinator(
+                SmallSweep.arguments(data: data, out: run) + ["--local-workers", "0", "--heartbeat-timeout", "60"], port: port)
             let leaving = try processes.worker(
                 "leaving", ["--connect", endpoint, "--id", "leaving"], environment: ["SEEDFARM_FAULTS": "delay=120"])
             var held = ""
