@@ -16,12 +16,14 @@ final class TaskRunner {
 
     enum RunError: Error, CustomStringConvertible {
         case missingFoundation
+        case missingAdaptation
         case foundationSize(expected: Int, got: Int)
         case unknownMethod(String)
 
         var description: String {
             switch self {
             case .missingFoundation: return "an adapt task arrived without its foundation's weights"
+            case .missingAdaptation: return "an adapt task arrived without its adaptation settings"
             case let .foundationSize(expected, got):
                 return "the foundation holds \(got) weights; the network needs \(expected)"
             case let .unknownMethod(name): return "unknown method '\(name)'"
@@ -51,7 +53,7 @@ final class TaskRunner {
                 trainSeconds: result.report.seconds)
             return Output(outcome: TaskOutcome(foundation: outcome), weights: weights)
         case .adapt:
-            guard let adaptation = task.adaptation else { throw RunError.missingFoundation }
+            guard let adaptation = task.adaptation else { throw RunError.missingAdaptation }
             guard let foundation = foundationWeights else { throw RunError.missingFoundation }
             guard foundation.count == shape.parameterCount else {
                 throw RunError.foundationSize(expected: shape.parameterCount, got: foundation.count)

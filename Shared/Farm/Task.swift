@@ -203,15 +203,6 @@ public struct Metrics: Codable, Equatable, Sendable {
         try c.encode(samplesPerSecond, forKey: .samplesPerSecond)
         try c.encode(attribution, forKey: .attribution)
     }
-
-    /// The same metrics with the wall-clock measurements removed: what must be
-    /// identical whichever worker runs a task.
-    public var withoutTimings: Metrics {
-        var copy = self
-        copy.trainSeconds = 0
-        copy.samplesPerSecond = nil
-        return copy
-    }
 }
 
 /// What a foundation task leaves behind besides its weights (which travel as a payload
